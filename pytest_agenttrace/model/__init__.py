@@ -95,6 +95,7 @@ __all__ = [
     "ToolCallExpectation",
     "ToolDefinition",
     "ToolStep",
+    "ToolsExpect",
     "Totals",
     "Usage",
     "compute_totals",

@@ -56,7 +56,9 @@ class ToolCallExpectation(FormatModel):
 class ToolsExpect(FormatModel):
     """Expectations on which tools are called, in what order, and how often."""
 
-    sequence: list[ToolCallExpectation] | None = Field(default=None, description="Exactly these calls, in order.")
+    sequence: list[ToolCallExpectation] | None = Field(
+        default=None, description="Exactly these calls, in order."
+    )
     subsequence: list[ToolCallExpectation] | None = Field(
         default=None, description="These calls in this order, other calls allowed between them."
     )
@@ -100,9 +102,13 @@ class Policy(FormatModel):
     when: JsonSchema | None = Field(
         default=None, description="JSON Schema on the call's arguments; the policy applies when it matches."
     )
-    requires: RequiredCall | None = Field(default=None, description="What must have happened before the call.")
+    requires: RequiredCall | None = Field(
+        default=None, description="What must have happened before the call."
+    )
     then: RequiredCall | None = Field(default=None, description="What must happen after the call.")
-    forbid: bool | None = Field(default=None, description="True: the call is not allowed at all when `when` holds.")
+    forbid: bool | None = Field(
+        default=None, description="True: the call is not allowed at all when `when` holds."
+    )
 
     @model_validator(mode="after")
     def _has_effect(self) -> Policy:
@@ -115,14 +121,18 @@ class OutputExpect(FormatModel):
     """Invariants on the final output."""
 
     schema_: JsonSchema | None = Field(
-        default=None, alias="schema", description="JSON Schema of the output (parsed from JSON text when text)."
+        default=None,
+        alias="schema",
+        description="JSON Schema of the output (parsed from JSON text when text).",
     )
     must_contain: list[TextRule] | None = None
     must_not_contain: list[TextRule] | None = None
     predicates: list[str] | None = Field(
         default=None, description="Dotted paths (`myapp.checks:no_pii`) of functions that judge the output."
     )
-    model: str | None = Field(default=None, description="Dotted path of a pydantic model the output must validate.")
+    model: str | None = Field(
+        default=None, description="Dotted path of a pydantic model the output must validate."
+    )
 
 
 class Budgets(FormatModel):
@@ -143,7 +153,9 @@ class FuzzTool(FormatModel):
     """How one tool's recorded results are varied."""
 
     schema_: JsonSchema | None = Field(
-        default=None, alias="schema", description="JSON Schema of the results; inferred from the recording if absent."
+        default=None,
+        alias="schema",
+        description="JSON Schema of the results; inferred from the recording if absent.",
     )
 
 
@@ -172,9 +184,13 @@ class Expect(FormatModel):
 class StubAnswer(FormatModel):
     """An answer for a tool call the recording does not have."""
 
-    when: JsonSchema | None = Field(default=None, description="JSON Schema on the arguments; absent matches any.")
+    when: JsonSchema | None = Field(
+        default=None, description="JSON Schema on the arguments; absent matches any."
+    )
     result: JsonValue = None
-    error: str | None = Field(default=None, description="Raise an error with this message instead of answering.")
+    error: str | None = Field(
+        default=None, description="Raise an error with this message instead of answering."
+    )
 
 
 class Stubs(FormatModel):

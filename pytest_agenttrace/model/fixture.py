@@ -10,7 +10,7 @@ from pydantic import Field, JsonValue, model_validator
 from ._base import FormatModel
 from .expect import Expect, Stubs
 from .steps import Cost, ModelStep, Step, ToolStep
-from .versions import FORMAT_NAME, FORMAT_VERSION
+from .versions import FORMAT_VERSION
 
 Status = Literal["regression", "golden", "known-bad"]
 STATUSES: tuple[Status, ...] = ("regression", "golden", "known-bad")
@@ -23,7 +23,7 @@ class SchemaRef(FormatModel):
 
     _always_written: ClassVar[frozenset[str]] = frozenset({"name", "version"})
 
-    name: Literal["pytest-agenttrace/fixture"] = FORMAT_NAME
+    name: Literal["pytest-agenttrace/fixture"] = "pytest-agenttrace/fixture"
     version: str = Field(default=FORMAT_VERSION, pattern=r"^\d+\.\d+$", description="MAJOR.MINOR")
 
 
@@ -73,7 +73,9 @@ class Fixture(FormatModel):
     reason: str | None = Field(default=None, description="Why it is kept: the bug, the incident.")
     links: list[str] | None = Field(default=None, description="Issue, incident or trace-viewer URLs.")
     source: Source | None = None
-    input: JsonValue = Field(default=None, description="What the agent was given: text, messages, or a value.")
+    input: JsonValue = Field(
+        default=None, description="What the agent was given: text, messages, or a value."
+    )
     steps: list[Step] = Field(default_factory=list, description="The run, in execution order.")
     output: JsonValue = Field(default=None, description="The run's final output.")
     totals: Totals | None = None
@@ -87,9 +89,7 @@ class Fixture(FormatModel):
             if step.id in seen:
                 raise ValueError(f"steps[{index}].id: duplicate step id {step.id!r}")
             if step.parent is not None and step.parent not in seen:
-                raise ValueError(
-                    f"steps[{index}].parent: {step.parent!r} is not the id of an earlier step"
-                )
+                raise ValueError(f"steps[{index}].parent: {step.parent!r} is not the id of an earlier step")
             seen.add(step.id)
         return self
 
@@ -154,5 +154,5 @@ def compute_totals(steps: list[Step]) -> Totals:
         model_calls=len(model_steps),
         tool_calls=sum(1 for s in steps if isinstance(s, ToolStep)),
         errors=sum(1 for s in steps if s.error is not None),
-        **{k: v for k, v in optional.items() if v is not None},  # type: ignore[arg-type]
+        **{k: v for k, v in optional.items() if v is not None},
     )

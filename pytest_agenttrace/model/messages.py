@@ -21,7 +21,9 @@ class FunctionCall(FormatModel):
     """The function half of a tool call, as the model requested it."""
 
     name: str = Field(description="Name of the tool the model asked to call.")
-    arguments: str = Field(description="Arguments exactly as the model wrote them: JSON text, usually an object.")
+    arguments: str = Field(
+        description="Arguments exactly as the model wrote them: JSON text, usually an object."
+    )
 
 
 class ToolCall(FormatModel):
@@ -40,7 +42,7 @@ class Message(FormatModel):
     role: Role
     content: str | list[dict[str, JsonValue]] | None = Field(
         default=None,
-        description="Text, or a list of content parts (`{\"type\": \"text\", \"text\": ...}`, images, ...).",
+        description='Text, or a list of content parts (`{"type": "text", "text": ...}`, images, ...).',
     )
     name: str | None = Field(default=None, description="Optional participant name.")
     tool_calls: list[ToolCall] | None = Field(

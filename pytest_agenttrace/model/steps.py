@@ -15,7 +15,9 @@ from pydantic import Field, JsonValue
 from ._base import FormatModel
 from .messages import Message, ToolDefinition
 
-StepKind = Literal["model", "tool", "approval", "memory", "retrieval", "plan", "handoff", "guardrail", "error"]
+StepKind = Literal[
+    "model", "tool", "approval", "memory", "retrieval", "plan", "handoff", "guardrail", "error"
+]
 STEP_KINDS: tuple[StepKind, ...] = (
     "model",
     "tool",
@@ -33,7 +35,8 @@ class Timing(FormatModel):
     """When a step ran, as recorded."""
 
     start: str | None = Field(
-        default=None, description="Start time, ISO 8601 in UTC with microseconds (`2026-01-02T03:04:05.123456Z`)."
+        default=None,
+        description="Start time, ISO 8601 in UTC with microseconds (`2026-01-02T03:04:05.123456Z`).",
     )
     duration_ms: float | None = Field(default=None, ge=0, description="Wall-clock duration in milliseconds.")
 
@@ -68,7 +71,9 @@ class Cost(FormatModel):
 class _Step(FormatModel):
     kind: StepKind = Field(description="What the step is; decides which other fields it has.")
     id: str = Field(min_length=1, description="Step id, unique in the fixture; the source's span or run id.")
-    parent: str | None = Field(default=None, description="Id of the enclosing step, which comes earlier in `steps`.")
+    parent: str | None = Field(
+        default=None, description="Id of the enclosing step, which comes earlier in `steps`."
+    )
     name: str | None = Field(default=None, description="The step's name: tool name, agent name, span name.")
     timing: Timing | None = None
     error: ErrorInfo | None = Field(default=None, description="Present when the step failed.")

@@ -1,0 +1,74 @@
+"""pytest-agenttrace: recorded AI-agent runs as replayable pytest regression tests.
+
+The public API is small and listed in ``__all__``; names are imported on first use so that loading the
+pytest plugin (which imports this package) costs nothing in test runs that do not use ``--agenttrace``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .errors import (
+        AgentTraceError,
+        FixtureError,
+        FixtureExistsError,
+        FixtureVersionError,
+        TraceFormatError,
+    )
+    from .model import FORMAT_VERSION, Fixture, Message, ModelStep, Step, ToolCall, ToolStep
+    from .store import dump_fixture, load_fixture, save_fixture
+
+__all__ = [
+    "FORMAT_VERSION",
+    "AgentTraceError",
+    "Fixture",
+    "FixtureError",
+    "FixtureExistsError",
+    "FixtureVersionError",
+    "Message",
+    "ModelStep",
+    "Step",
+    "ToolCall",
+    "ToolStep",
+    "TraceFormatError",
+    "__version__",
+    "dump_fixture",
+    "load_fixture",
+    "save_fixture",
+]
+
+_LAZY = {
+    "AgentTraceError": "errors",
+    "FixtureError": "errors",
+    "FixtureExistsError": "errors",
+    "FixtureVersionError": "errors",
+    "TraceFormatError": "errors",
+    "FORMAT_VERSION": "model",
+    "Fixture": "model",
+    "Message": "model",
+    "ModelStep": "model",
+    "Step": "model",
+    "ToolCall": "model",
+    "ToolStep": "model",
+    "dump_fixture": "store",
+    "load_fixture": "store",
+    "save_fixture": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_agenttrace' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Everything pytest-specific beyond option registration, loaded only with ``--agenttrace``."""

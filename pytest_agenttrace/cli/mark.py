@@ -1,0 +1,73 @@
+"""``agenttrace mark FIXTURE --regression|--golden|--known-bad``: record what a fixture stands for."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..store import atomic_write, dump_fixture, load_fixture
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "mark",
+        help="set a fixture's status (regression, golden, known-bad), reason and links",
+        description=(
+            "Record what a fixture stands for, rewriting the file in place (atomically). regression: a bug "
+            "that must stay fixed, the replay must pass its checks. golden: a good run whose tool path must "
+            "keep matching. known-bad: a run that still fails; CI expects it to fail (strict xfail) and tells "
+            "you to promote it the day it passes."
+        ),
+    )
+    parser.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE", help="fixture file(s) to mark")
+    status = parser.add_mutually_exclusive_group(required=True)
+    status.add_argument(
+        "--regression",
+        dest="status",
+        action="store_const",
+        const="regression",
+        help="a fixed bug: the replay must pass its checks",
+    )
+    status.add_argument(
+        "--golden",
+        dest="status",
+        action="store_const",
+        const="golden",
+        help="a good run: the replay must keep the recorded tool path",
+    )
+    status.add_argument(
+        "--known-bad",
+        dest="status",
+        action="store_const",
+        const="known-bad",
+        help="a run that still fails: expected to fail until fixed (strict xfail)",
+    )
+    parser.add_argument("--reason", metavar="TEXT", help="why the fixture is kept (replaces the old reason)")
+    parser.add_argument(
+        "--link",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="add an issue, incident or trace URL (repeatable; duplicates are ignored)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fixtures = [(path, load_fixture(path)) for path in args.fixtures]  # all valid before any is rewritten
+    for path, fixture in fixtures:
+        update: dict[str, Any] = {"status": args.status}
+        if args.reason is not None:
+            update["reason"] = args.reason
+        if args.link:
+            links = list(fixture.links or [])
+            links += [link for link in args.link if link not in links]
+            update["links"] = links
+        before = fixture.status
+        marked = fixture.model_copy(update=update)
+        atomic_write(path, dump_fixture(marked), force=True)
+        change = f"{before} -> {args.status}" if before != args.status else f"{args.status} (unchanged)"
+        print(f"{path}: {change}", file=sys.stderr)
+    return 0

@@ -1,0 +1,40 @@
+"""``agenttrace show FIXTURE``: a readable timeline of a fixture's steps."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..report.timeline import render_timeline
+from ..store import load_fixture
+from ._common import add_color_option, use_color
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "show",
+        help="print a fixture's steps as a timeline",
+        description=(
+            "Print a fixture as a timeline: each step's kind, name, key arguments, result summary, tokens "
+            "and latency, with errors highlighted, followed by the run's totals."
+        ),
+    )
+    parser.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE", help="fixture file(s) to show")
+    parser.add_argument(
+        "--width", type=int, default=0, help="line width (default: the terminal's, at least 100)"
+    )
+    add_color_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    width = args.width or max(100, shutil.get_terminal_size((120, 24)).columns)
+    color = use_color(args)
+    for index, path in enumerate(args.fixtures):
+        if index:
+            sys.stdout.write("\n")
+        sys.stdout.write(render_timeline(load_fixture(path), color=color, width=width))
+    return 0

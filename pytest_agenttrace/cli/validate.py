@@ -1,0 +1,59 @@
+"""``agenttrace validate [PATH...]``: check fixture files against the format, one line per problem."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import FixtureError
+from ..store import discover, parse_json, validation_problems
+from ..store.load import read_bytes
+from ._common import add_config_option, config_from
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check fixture files against the fixture format",
+        description=(
+            "Check fixture files (*.trace.json) against the fixture format: JSON syntax, format version, "
+            "the JSON Schema and the model's own rules (unique step ids, parents before children). Prints one "
+            "line per problem, naming the file and the JSON path, and exits 1 if there is any."
+        ),
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=Path,
+        help="fixture files, folders or globs (default: the `fixtures` folders of [tool.agenttrace])",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    add_config_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    entries = list(args.paths) or config_from(args).fixture_dirs()
+    for entry in args.paths:
+        if not any(ch in str(entry) for ch in "*?[") and not entry.exists():
+            print(f"{entry}: no such file or folder", file=sys.stderr)
+            return 2
+    files = discover(entries)
+    bad = 0
+    for path in files:
+        try:
+            problems = validation_problems(parse_json(read_bytes(path), path), path)
+        except FixtureError as exc:
+            problems = [(exc.where or "", exc.detail)]
+        for where, message in problems:
+            print(f"{path}: {where}: {message}" if where else f"{path}: {message}")
+        bad += bool(problems)
+    if not args.quiet:
+        if not files:
+            print("no fixture files found in " + ", ".join(str(e) for e in entries), file=sys.stderr)
+        else:
+            print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
+    return 1 if bad or not files else 0

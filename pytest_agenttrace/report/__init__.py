@@ -1,0 +1,1 @@
+"""Rendering for people: timelines of fixtures and runs, and (later) structural diffs of failures."""

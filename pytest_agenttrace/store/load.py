@@ -1,0 +1,204 @@
+"""Reading fixture files: parse, check the format version, migrate, validate.
+
+Every problem becomes one :class:`~pytest_agenttrace.errors.FixtureError` line that names the file and
+the JSON path (``steps[3].arguments``) or the line and column of a syntax error, because the person who
+reads it has to find the place in a file that may be thousands of lines long. Loading never executes
+anything from the file: it is JSON, checked against a schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from pydantic import ValidationError
+
+from ..errors import FixtureError, FixtureVersionError
+from ..model import FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, STEP_KINDS, Fixture
+from ..model.versions import migrate, parse_version
+from .schema import fixture_json_schema
+
+_loads: Callable[[bytes], Any]
+try:  # orjson is optional: several times faster on big fixtures
+    import orjson
+
+    _loads = orjson.loads
+    _FAST = True
+except ImportError:  # pragma: no cover - exercised when orjson is absent
+    _loads = json.loads
+    _FAST = False
+
+
+def json_path(location: Iterable[str | int]) -> str:
+    """``("steps", 3, "arguments")`` -> ``steps[3].arguments``."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _line_col(raw: bytes, pos: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, pos) + 1
+    col = pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def parse_json(raw: bytes, path: Path | str) -> Any:
+    """Parse JSON bytes; a syntax error names the line and column."""
+    try:
+        return _loads(raw)
+    except UnicodeDecodeError as exc:
+        raise FixtureError(
+            f"not UTF-8 text ({exc.reason})", path=str(path), where=f"byte {exc.start}"
+        ) from None
+    except json.JSONDecodeError as exc:
+        line, col = _line_col(raw, exc.pos)
+        reason = exc.msg.split(":")[0] if _FAST else exc.msg
+        if exc.pos >= len(raw.rstrip()):
+            reason = "unexpected end of file (truncated?)"
+        raise FixtureError(
+            f"invalid JSON: {reason}", path=str(path), where=f"line {line}, column {col}"
+        ) from None
+
+
+def check_version(data: Any, path: Path | str) -> dict[str, Any]:
+    """Refuse documents that are not fixtures or are of a newer major version; migrate older ones."""
+    if not isinstance(data, dict):
+        raise FixtureError(
+            f"expected a JSON object, got {type(data).__name__}", path=str(path), where="(top level)"
+        )
+    schema = data.get("schema")
+    if not isinstance(schema, dict) or schema.get("name") != FORMAT_NAME:
+        raise FixtureError(
+            f'not a pytest-agenttrace fixture (expected "schema": {{"name": "{FORMAT_NAME}", ...}})',
+            path=str(path),
+            where="schema",
+        )
+    version = schema.get("version")
+    try:
+        major, _minor = parse_version(version if isinstance(version, str) else "")
+    except ValueError:
+        raise FixtureError(
+            f"format version {version!r} is not MAJOR.MINOR", path=str(path), where="schema.version"
+        ) from None
+    if major > FORMAT_MAJOR:
+        raise FixtureVersionError(
+            f"written in fixture format {version}, newer than this pytest-agenttrace reads "
+            f"({FORMAT_VERSION}); upgrade pytest-agenttrace",
+            path=str(path),
+            where="schema.version",
+        )
+    if major < FORMAT_MAJOR:
+        try:
+            data = migrate(data, major)
+        except ValueError as exc:
+            raise FixtureVersionError(str(exc), path=str(path), where="schema.version") from None
+    return dict(data)
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = fixture_json_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
+
+
+def schema_errors(data: Any) -> list[tuple[str, str]]:
+    """``(json path, message)`` for every place ``data`` breaks the committed JSON Schema."""
+    found = []
+    for error in _validator().iter_errors(data):
+        best = _branch_error(error)
+        message = best.message
+        if len(message) > 200:
+            message = message[:197] + "..."
+        found.append((json_path(best.absolute_path), message))
+    return sorted(found)
+
+
+def _branch_error(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For a step that fits no branch of the kinds' ``oneOf``, the error of the branch of its own kind."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        by_branch: dict[Any, list[jsonschema.ValidationError]] = {}
+        for sub in error.context:
+            by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
+        own = [
+            errs for errs in by_branch.values() if not any(list(e.relative_path) == ["kind"] for e in errs)
+        ]
+        if len(own) != 1:
+            best: jsonschema.ValidationError = jsonschema.exceptions.best_match([error])
+            return best
+        error = own[0][0]
+    return error
+
+
+def model_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """``(json path, message)`` for each pydantic error, with the discriminator tags left out of paths."""
+    found = []
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        # a discriminated union puts the tag in the path (steps.3.tool.arguments): leave it out
+        location = [
+            part
+            for i, part in enumerate(loc)
+            if not (part in STEP_KINDS and i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "steps")
+        ]
+        message = error["msg"]
+        if message.startswith("Value error, "):
+            # our own validators put the path in the message: "steps[2].parent: ..."
+            message = message.removeprefix("Value error, ")
+            if ": " in message and not location:
+                where, message = message.split(": ", 1)
+                found.append((where, message))
+                continue
+        found.append((json_path(location), message))
+    return found
+
+
+def validate_data(data: Any, path: Path | str) -> Fixture:
+    """Turn a parsed document into a :class:`Fixture`, or raise the first problem as one line."""
+    problems = validation_problems(data, path)
+    if problems:
+        where, message = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise FixtureError(message + more, path=str(path), where=where)
+    return Fixture.model_validate(data)
+
+
+def validation_problems(data: Any, path: Path | str) -> list[tuple[str, str]]:
+    """Every problem with a document: version, JSON Schema, then the model's own rules."""
+    data = check_version(data, path)
+    try:
+        Fixture.model_validate(data)
+    except ValidationError as exc:
+        return model_errors(exc)  # pydantic knows the step kinds, so its paths are the precise ones
+    return schema_errors(data)  # what lax parsing let through (a number written as a string, say)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FixtureError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise FixtureError("is a folder, not a fixture file", path=str(path)) from None
+    except OSError as exc:
+        raise FixtureError(f"cannot read: {exc.strerror}", path=str(path)) from None
+
+
+def load_fixture(path: Path | str) -> Fixture:
+    """Read and validate one fixture file."""
+    path = Path(path)
+    data = parse_json(read_bytes(path), path)
+    return validate_data(check_version(data, path), path)
+
+
+def load_fixtures(paths: Sequence[Path]) -> list[Fixture]:
+    return [load_fixture(p) for p in paths]
