@@ -1,0 +1,93 @@
+"""OTLP log files with GenAI events, joined to their spans by trace and span id.
+
+The GenAI conventions up to 1.30 put message content in log records, not on spans (one record per
+message and per choice); later ones can emit one ``gen_ai.client.inference.operation.details`` record per
+call. Either way the importer attaches each record to its span as a :class:`SpanEvent` marked
+``from_log``, and the conventions read it like a span event. Records without a span id, and records that
+are not GenAI events, carry nothing a step can use and are dropped while reading, which keeps the index
+small. A record repeated verbatim (same event, time and content) is kept once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ...errors import TraceFormatError
+from ._decode import DecodeError, LogRecord, SpanEvent, decode_logs_request
+from ._json import JsonError, dumps, loads
+from ._reader import open_binary
+
+SpanKey = tuple[str, str]
+
+
+class LogIndex:
+    """GenAI log records by (trace id, span id), in file order."""
+
+    def __init__(self) -> None:
+        self._records: dict[SpanKey, list[SpanEvent]] = {}
+        self._seen: set[tuple[SpanKey, str | None, int | None, str]] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self._records)
+
+    def add(self, record: LogRecord) -> None:
+        if record.trace_id is None or record.span_id is None:
+            return
+        if not (record.event_name or "").startswith("gen_ai."):
+            return
+        attributes: dict[str, Any] = dict(record.attributes)
+        if isinstance(record.body, dict):
+            attributes.update(record.body)
+        elif record.body is not None:
+            attributes["body"] = record.body
+        key = (record.trace_id, record.span_id)
+        fingerprint = (key, record.event_name, record.time_ns, dumps(attributes))
+        if fingerprint in self._seen:
+            return
+        self._seen.add(fingerprint)
+        event = SpanEvent(record.event_name or "", record.time_ns, attributes, from_log=True)
+        self._records.setdefault(key, []).append(event)
+
+    def events_for(self, trace_id: str, span_id: str) -> list[SpanEvent]:
+        return self._records.get((trace_id, span_id), [])
+
+
+def load_logs(paths: Iterable[Path]) -> LogIndex:
+    """Read every logs file (OTLP/JSON, JSONL, gzip) into one index; a file that cannot be read is fatal."""
+    index = LogIndex()
+    for path in paths:
+        for doc, where in _documents(path):
+            try:
+                for record in decode_logs_request(doc):
+                    index.add(record)
+            except DecodeError as exc:
+                raise TraceFormatError(str(exc), path=str(path), where=where) from None
+    return index
+
+
+def _documents(path: Path) -> Iterable[tuple[Any, str | None]]:
+    try:
+        with open_binary(path) as stream:
+            data = stream.read()
+    except (OSError, EOFError) as exc:
+        raise TraceFormatError(f"cannot read the logs file: {exc}", path=str(path)) from None
+    try:
+        yield loads(data), None
+        return
+    except JsonError as whole_error:
+        error = whole_error
+    lines = data.splitlines()
+    if len(lines) < 2:
+        raise TraceFormatError(f"invalid JSON: {error}", path=str(path), where=error.where)
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield loads(line), f"line {number}"
+        except JsonError as exc:
+            column = f", column {exc.column}" if exc.column is not None else ""
+            raise TraceFormatError(
+                f"invalid JSON: {exc}", path=str(path), where=f"line {number}{column}"
+            ) from None
