@@ -27,10 +27,8 @@ try:  # orjson is optional: several times faster on big fixtures
     import orjson
 
     _loads = orjson.loads
-    _FAST = True
 except ImportError:  # pragma: no cover - exercised when orjson is absent
     _loads = json.loads
-    _FAST = False
 
 
 def json_path(location: Iterable[str | int]) -> str:
@@ -44,27 +42,39 @@ def json_path(location: Iterable[str | int]) -> str:
     return text or "(top level)"
 
 
-def _line_col(raw: bytes, pos: int) -> tuple[int, int]:
-    line = raw.count(b"\n", 0, pos) + 1
-    col = pos - (raw.rfind(b"\n", 0, pos) + 1) + 1
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
     return line, col
 
 
 def parse_json(raw: bytes, path: Path | str) -> Any:
-    """Parse JSON bytes; a syntax error names the line and column."""
+    """Parse JSON bytes; a syntax error names the line and column (or says the file was cut short)."""
     try:
         return _loads(raw)
-    except UnicodeDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    # Slow path, only for a broken file: the stdlib parser gives the more helpful message and position.
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
         raise FixtureError(
-            f"not UTF-8 text ({exc.reason})", path=str(path), where=f"byte {exc.start}"
+            f"not UTF-8 text ({bad.reason})", path=str(path), where=f"byte {bad.start}"
         ) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        line, col = _line_col(raw, exc.pos)
-        reason = exc.msg.split(":")[0] if _FAST else exc.msg
-        if exc.pos >= len(raw.rstrip()):
-            reason = "unexpected end of file (truncated?)"
+        end = len(text.rstrip())
+        if exc.pos >= end or exc.msg.startswith("Unterminated string"):
+            line, col = _line_col(text, end)
+            raise FixtureError(
+                "invalid JSON: unexpected end of file (truncated?)",
+                path=str(path),
+                where=f"line {line}, column {col}",
+            ) from None
+        line, col = _line_col(text, exc.pos)
         raise FixtureError(
-            f"invalid JSON: {reason}", path=str(path), where=f"line {line}, column {col}"
+            f"invalid JSON: {exc.msg}", path=str(path), where=f"line {line}, column {col}"
         ) from None
 
 

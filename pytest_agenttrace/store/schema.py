@@ -19,6 +19,7 @@ SCHEMA_ID = "https://pytest-agenttrace.dev/schemas/fixture-v1.schema.json"
 def fixture_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of fixture format v1."""
     schema = Fixture.model_json_schema(by_alias=True, mode="validation")
+    schema.pop("title", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
