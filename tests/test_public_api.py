@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import pytest_agenttrace
 
 
@@ -16,12 +18,8 @@ def test_all_names_resolve_and_are_sorted():
 
 
 def test_unknown_names_raise_attribute_error():
-    try:
+    with pytest.raises(AttributeError, match="no_such_name"):
         pytest_agenttrace.no_such_name  # noqa: B018
-    except AttributeError as exc:
-        assert "no_such_name" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
 
 
 def test_importing_the_package_imports_nothing_heavy():
