@@ -1,0 +1,102 @@
+"""Prompt drift: how the messages an agent sends differ from the request that was recorded.
+
+A recording answers by position, so a changed prompt still gets the old answer; that is convenient and is
+also the most common complaint about record/replay tools, because a stale recording passes silently. The
+replay therefore compares each request with the recorded one and keeps a compact diff, shown as a warning
+(or a failure with ``drift = "fail"``). The comparison ignores what cannot matter (call ids, JSON spacing,
+how text parts are split) so that only a real change in what the model was told is reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Message
+from .inputs import text_of
+
+__all__ = ["Drift", "message_key", "request_drift"]
+
+_MAX_LINES = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """The diff of one model call's request: which call, which recorded step, the diff lines."""
+
+    call: int
+    step_id: str
+    lines: tuple[str, ...]
+
+    def render(self) -> str:
+        head = f"model call #{self.call + 1} (recorded step {self.step_id!r}): the request differs"
+        return "\n".join([head, *("    " + line for line in self.lines)])
+
+
+def _canonical_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, TypeError):
+        return text
+
+
+def _as_dict(message: Any) -> dict[str, Any]:
+    if isinstance(message, dict):
+        return message
+    if isinstance(message, Message):
+        return message.to_data()
+    dump = getattr(message, "model_dump", None)  # SDK message objects
+    if callable(dump):
+        data = dump()
+        if isinstance(data, dict):
+            return data
+    return {"role": "?", "content": repr(message)}
+
+
+def message_key(message: Any) -> str:
+    """A one-line, comparison-ready form of a message, the same for a recorded and a sent one."""
+    data = _as_dict(message)
+    role = str(data.get("role"))
+    content = data.get("content")
+    text = text_of(content)
+    if text is None:
+        text = "" if content is None else json.dumps(content, sort_keys=True, ensure_ascii=False)
+    elif role == "tool":
+        text = _canonical_json(text)
+    calls = []
+    for call in data.get("tool_calls") or ():
+        function = _as_dict(call).get("function") or {}
+        if not isinstance(function, dict):
+            function = _as_dict(function)
+        arguments = function.get("arguments")
+        arguments = _canonical_json(arguments) if isinstance(arguments, str) else json.dumps(arguments)
+        calls.append(f"{function.get('name')}({arguments})")
+    key = f"{role}: {text}"
+    if calls:
+        key += " → " + "; ".join(calls)
+    return key.replace("\n", "⏎")
+
+
+def _clip(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def request_drift(recorded: Sequence[Message], sent: Sequence[Any]) -> list[str]:
+    """Diff lines (``- [i] recorded`` / ``+ [i] sent``), or an empty list when the requests agree."""
+    want = [message_key(m) for m in recorded]
+    got = [message_key(m) for m in sent]
+    if want == got:
+        return []
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(a=want, b=got, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        lines.extend(f"- [{i}] {_clip(want[i])}" for i in range(a0, a1))
+        lines.extend(f"+ [{i}] {_clip(got[i])}" for i in range(b0, b1))
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[:_MAX_LINES], f"… {len(lines) - _MAX_LINES} more lines"]
+    return lines

@@ -1,0 +1,381 @@
+"""The replay of one fixture: answers model and tool calls, and keeps the actual run.
+
+Every way of replaying (import-path patches, the explicit pytest fixture, the decorators) ends up here,
+so matching, stubs, ``on_unmatched``, drift and the actual run behave the same whichever the user chose.
+Nothing on the per-call path validates with pydantic or diffs structures: the recorded answers are
+prepared once, each call costs a lookup, a comparison and a copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
+
+from ..model import (
+    ApprovalStep,
+    ArgumentMatch,
+    ErrorInfo,
+    Fixture,
+    FunctionCall,
+    FunctionDefinition,
+    Message,
+    ModelStep,
+    ToolCall,
+    ToolDefinition,
+    ToolStep,
+)
+from . import decorators
+from .calls import model_request, shape_of
+from .cursor import ModelCursor
+from .drift import Drift, request_drift
+from .errors import RecordedModelError, RecordedToolError, UnmatchedCall
+from .matching import short
+from .run import ActualRun
+from .tools import ToolBook, call_text
+
+__all__ = ["DriftMode", "Replayer"]
+
+DriftMode = Literal["warn", "fail", "off"]
+
+
+def _message(value: Any) -> Message:
+    """A sent message as a ``Message`` without validation (``model_construct``): cheap, and never raises."""
+    if isinstance(value, Message):
+        return value
+    data = value if isinstance(value, dict) else getattr(value, "model_dump", dict)()
+    if not isinstance(data, dict):
+        data = {}
+    fields: dict[str, Any] = {"role": data.get("role", "user")}
+    for key in ("content", "name", "tool_call_id"):
+        if key in data and data[key] is not None:
+            fields[key] = data[key]
+    calls = data.get("tool_calls")
+    if calls:
+        built = []
+        for call in calls:
+            call = call if isinstance(call, dict) else getattr(call, "model_dump", dict)()
+            function = call.get("function") or {}
+            built.append(
+                ToolCall.model_construct(
+                    id=call.get("id"),
+                    type="function",
+                    function=FunctionCall.model_construct(
+                        name=str(function.get("name")), arguments=str(function.get("arguments"))
+                    ),
+                )
+            )
+        fields["tool_calls"] = built
+    return Message.model_construct(**fields)
+
+
+def _tool_definitions(tools: Any) -> list[ToolDefinition] | None:
+    if not isinstance(tools, list | tuple):
+        return None
+    out = []
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and "name" in function:
+            keys = ("name", "description", "parameters", "strict")
+            definition = FunctionDefinition.model_construct(**{k: function[k] for k in keys if k in function})
+            out.append(ToolDefinition.model_construct(type="function", function=definition))
+    return out
+
+
+def _response_message(value: Any) -> Message | None:
+    """What a live model returned, as a Message: a chat message dict, an SDK object, or a whole completion."""
+    data = value if isinstance(value, dict) else getattr(value, "model_dump", None)
+    if callable(data):
+        data = data()
+    if not isinstance(data, dict):
+        return None
+    choices = data.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        data = choices[0].get("message") or {}
+    if data.get("role") != "assistant":
+        return None
+    return _message(data)
+
+
+class Replayer:
+    """Answers one fixture's calls and records what the agent did.
+
+    ``match`` adds per-tool argument matchers to the ones the fixture declares in ``expect.tools``.
+    ``live_model``: model calls go to the real function (which must be given) and are recorded.
+    """
+
+    def __init__(
+        self,
+        fixture: Fixture,
+        *,
+        match: Mapping[str, ArgumentMatch] | None = None,
+        live_model: bool = False,
+        drift: DriftMode = "warn",
+    ) -> None:
+        self.fixture = fixture
+        self.run = ActualRun(fixture=fixture)
+        self.models = ModelCursor(fixture)
+        self.tools = ToolBook(fixture, match)
+        self.live_model = live_model
+        self.drift_mode: DriftMode = drift
+        stubs = fixture.stubs
+        self.on_unmatched = (stubs.on_unmatched if stubs is not None else None) or "fail"
+        self.misses: list[UnmatchedCall] = []
+        self.drifts: list[Drift] = []
+        self._model_calls = 0
+        self._pending: list[tuple[str, str, Any]] = []  # (call id, name, arguments) requested, not yet run
+
+    # -- the actual run ---------------------------------------------------------------------------------
+
+    def _append(self, step: Any, source: int | str) -> None:
+        self.run.answered_by[len(self.run.steps)] = source
+        self.run.steps.append(step)
+
+    def _next_id(self) -> str:
+        return f"actual-{len(self.run.steps)}"
+
+    def finish(self, output: Any) -> None:
+        """Record the agent's final output."""
+        self.run.output = output
+        self.run.has_output = True
+
+    # -- model calls ------------------------------------------------------------------------------------
+
+    def answer_model(self, messages: list[Any], tools: Any = None) -> dict[str, Any]:
+        """The next recorded assistant message for this request (OpenAI chat shape, a fresh copy)."""
+        call = self._model_calls
+        self._model_calls += 1
+        answer = self.models.next()
+        fields: dict[str, Any] = {
+            "kind": "model",
+            "id": self._next_id(),
+            "messages": [_message(m) for m in messages],
+        }
+        offered = _tool_definitions(tools)
+        if offered is not None:
+            fields["tools"] = offered
+        if answer is None:
+            stubbed = self.fixture.stubs is not None and self.fixture.stubs.model
+            summary = (
+                f"unmatched model call #{call + 1}: the recording has {self.models.recorded} model call(s)"
+                + (f" and stubs.model {len(stubbed)} more" if stubbed else "")
+                + ", all already answered"
+            )
+            description = "\n".join(
+                [
+                    summary,
+                    "last message sent: "
+                    + short(_message(messages[-1]).to_data() if messages else None, 200),
+                    'add the assistant message to give under "stubs": {"model": [...]} in the fixture, '
+                    'or set "on_unmatched": "error" to raise it in the agent',
+                ]
+            )
+            fields["error"] = ErrorInfo.model_construct(type="UnmatchedCall", message=summary)
+            self._append(ModelStep.model_construct(**fields), "unmatched")
+            raise self._unmatched(
+                UnmatchedCall(summary, description=description, kind="model", name="model", arguments=None)
+            )
+        step = answer.step
+        if step is not None:
+            for key in ("model", "provider", "usage", "cost", "finish_reason"):
+                value = getattr(step, key)
+                if value is not None:
+                    fields[key] = value
+            if self.drift_mode != "off" and step.messages is not None:
+                lines = request_drift(step.messages, messages)
+                if lines:
+                    self.drifts.append(Drift(call, step.id, tuple(lines)))
+        error = answer.error
+        if error is not None:
+            fields["error"] = step.error if step is not None else None
+            self._append(ModelStep.model_construct(**fields), answer.source)
+            raise RecordedModelError(
+                error[0], name=(step.name if step is not None else None) or "model", error_type=error[1]
+            )
+        message = answer.message.thaw()
+        if answer.response is not None:
+            fields["response"] = answer.response
+        self._append(ModelStep.model_construct(**fields), answer.source)
+        self._expect_calls(message)
+        return message  # type: ignore[no-any-return]
+
+    def record_live_model(self, messages: list[Any], tools: Any, response: Any) -> None:
+        """Keep a call the real model answered (live mode)."""
+        self._model_calls += 1
+        fields: dict[str, Any] = {
+            "kind": "model",
+            "id": self._next_id(),
+            "messages": [_message(m) for m in messages],
+        }
+        offered = _tool_definitions(tools)
+        if offered is not None:
+            fields["tools"] = offered
+        message = _response_message(response)
+        if message is not None:
+            fields["response"] = message
+            self._expect_calls(message.to_data())
+        self._append(ModelStep.model_construct(**fields), "live")
+
+    def _expect_calls(self, message: Mapping[str, Any]) -> None:
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            try:
+                arguments = json.loads(function.get("arguments") or "null")
+            except ValueError:
+                arguments = None
+            self._pending.append((str(call.get("id")), str(function.get("name")), arguments))
+
+    # -- tool calls -------------------------------------------------------------------------------------
+
+    def _call_id(self, name: str, arguments: Mapping[str, Any]) -> str | None:
+        for index, (call_id, pending_name, pending_args) in enumerate(self._pending):
+            if pending_name == name and pending_args == arguments:
+                del self._pending[index]
+                return call_id
+        for index, (call_id, pending_name, _) in enumerate(self._pending):
+            if pending_name == name:
+                del self._pending[index]
+                return call_id
+        return None
+
+    def answer_tool(self, name: str, arguments: Mapping[str, Any]) -> Any:
+        """The recorded (or stubbed) result of this call, a fresh copy; raises the recorded error."""
+        answer = self.tools.answer(name, arguments)
+        fields: dict[str, Any] = {"id": self._next_id(), "name": name, "arguments": dict(arguments)}
+        call_id = self._call_id(name, arguments)
+        if call_id is not None:
+            fields["call_id"] = call_id
+        approval = answer is not None and isinstance(answer.step, ApprovalStep)
+        cls: type[ToolStep] | type[ApprovalStep] = ApprovalStep if approval else ToolStep
+        fields["kind"] = "approval" if approval else "tool"
+        if answer is None:
+            summary = f"unmatched tool call {call_text(name, dict(arguments))}"
+            lines = [summary, "no recorded call matches, and the fixture's stubs have no answer for it"]
+            lines.extend(self.tools.explain_miss(name, arguments))
+            lines.append(
+                f'answer it under "stubs": {{"tools": {{"{name}": [{{"when": {{...}}, "result": ...}}]}}}} '
+                'in the fixture, or set "on_unmatched": "error" to raise it in the agent'
+            )
+            fields["error"] = ErrorInfo.model_construct(type="UnmatchedCall", message=summary)
+            self._append(cls.model_construct(**fields), "unmatched")
+            raise self._unmatched(
+                UnmatchedCall(
+                    summary, description="\n".join(lines), kind="tool", name=name, arguments=dict(arguments)
+                )
+            )
+        if isinstance(answer.step, ApprovalStep) and answer.step.decision is not None:
+            fields["decision"] = answer.step.decision
+        if answer.error is not None:
+            message, error_type = answer.error
+            error_fields: dict[str, Any] = {"message": message}
+            if error_type:
+                error_fields["type"] = error_type
+            fields["error"] = ErrorInfo.model_construct(**error_fields)
+            self._append(cls.model_construct(**fields), answer.source)
+            raise RecordedToolError(message, name=name, error_type=error_type)
+        fields["result"] = answer.raw_result
+        self._append(cls.model_construct(**fields), answer.source)
+        assert answer.result is not None
+        return answer.result.thaw()
+
+    def _unmatched(self, error: UnmatchedCall) -> UnmatchedCall:
+        if self.on_unmatched == "fail":
+            self.misses.append(error)
+        return error
+
+    # -- the seams: routed calls, explicit stubs, activation -------------------------------------------------
+
+    def call_tool(
+        self, name: str, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        return self.answer_tool(name, shape_of(original).bind(args, kwargs))
+
+    async def acall_tool(
+        self, name: str, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        return self.call_tool(name, original, args, kwargs)
+
+    def call_model(
+        self, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        messages, tools = model_request(shape_of(original).bind(args, kwargs))
+        if self.live_model and original is not None:
+            sent = list(messages)
+            response = original(*args, **kwargs)
+            self.record_live_model(sent, tools, response)
+            return response
+        return self.answer_model(messages, tools)
+
+    async def acall_model(
+        self, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        messages, tools = model_request(shape_of(original).bind(args, kwargs))
+        if self.live_model and original is not None:
+            sent = list(messages)
+            response = original(*args, **kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+            self.record_live_model(sent, tools, response)
+            return response
+        return self.answer_model(messages, tools)
+
+    def model_stub(
+        self, original: Callable[..., Any] | None = None, *, is_async: bool | None = None
+    ) -> Callable[..., Any]:
+        """A stand-in for the model function ``original`` (or ``model(messages, tools=None, **params)``).
+
+        Sync or async like ``original`` unless ``is_async`` says; live mode calls ``original`` itself.
+        """
+        if is_async is None:
+            is_async = original is not None and inspect.iscoroutinefunction(original)
+        if is_async:
+
+            async def amodel(*args: Any, **kwargs: Any) -> Any:
+                return await self.acall_model(original, args, kwargs)
+
+            return _named(amodel, original, "model")
+
+        def model(*args: Any, **kwargs: Any) -> Any:
+            return self.call_model(original, args, kwargs)
+
+        return _named(model, original, "model")
+
+    def tool_stub(
+        self, name: str, original: Callable[..., Any] | None = None, *, is_async: bool | None = None
+    ) -> Callable[..., Any]:
+        """A stand-in for the tool ``name``: call it with keyword arguments, or one dict of arguments."""
+        if is_async is None:
+            is_async = original is not None and inspect.iscoroutinefunction(original)
+        if is_async:
+
+            async def atool(*args: Any, **kwargs: Any) -> Any:
+                return self.call_tool(name, original, args, kwargs)
+
+            return _named(atool, original, name)
+
+        def tool(*args: Any, **kwargs: Any) -> Any:
+            return self.call_tool(name, original, args, kwargs)
+
+        return _named(tool, original, name)
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[Replayer]:
+        """Route ``@replay_tool`` / ``@replay_model`` functions to this replay for the ``with`` block."""
+        previous = decorators.set_router(self)
+        try:
+            yield self
+        finally:
+            decorators.set_router(previous)
+
+
+def _named(stub: Callable[..., Any], original: Callable[..., Any] | None, name: str) -> Callable[..., Any]:
+    if original is not None:
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            with contextlib.suppress(AttributeError):
+                setattr(stub, attribute, getattr(original, attribute))
+        stub.__wrapped__ = original  # type: ignore[attr-defined]
+    else:
+        stub.__name__ = stub.__qualname__ = name
+    return stub
