@@ -1,0 +1,350 @@
+r"""The built-in detectors: what each finds, the placeholder it leaves, and how a candidate is confirmed.
+
+Why our own patterns rather than a detection library: the candidates on PyPI either scan line by line
+with one regular expression per plugin and a Python loop over plugins (detect-secrets), or pull in an NLP
+stack (presidio), or validate phone numbers with megabytes of metadata at microseconds per candidate
+(phonenumbers). Redaction runs on every string of every imported trace, so the detectors here are plain
+regular expressions, combined into **one alternation** that the regex engine runs over each string once,
+plus a cheap validator (checksum, digit count, address range) on the rare candidate.
+
+Rules every pattern follows, because they keep the scan linear and the output valid:
+
+* A pattern starts with a negative look-behind for the characters its token is made of, so the engine
+  only tries it at the start of a run, never again in the middle of the same run (no quadratic rescans of
+  long base64 blobs or digit strings).
+* Repetitions are possessive (``++``, ``{m,n}+``) where giving characters back could only produce a worse
+  match, so a failed candidate costs one pass over it.
+* What is replaced contains no quote or backslash, so a secret inside JSON text nested in a string (a tool
+  call's ``arguments``) is replaced and the nested JSON stays valid. Where a pattern has a group named
+  ``v``, only that group is replaced (``Bearer <BEARER_TOKEN_1>``,
+  ``postgres://app:<PASSWORD_1>@db:5432``), so the context that makes the text readable stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .validators import card_number_valid, iban_valid, phone_valid
+
+__all__ = ["DETECTORS", "FIELD_DETECTORS", "Alternative", "Detector", "detector_names", "field_detector"]
+
+Validator = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One pattern of a detector; ``validator`` confirms the value (the ``v`` group, or the whole match)."""
+
+    pattern: str
+    validator: Validator | None = None
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A named kind of secret or personal data.
+
+    ``name`` is what ``source.redaction.counts``, ``agenttrace scan`` and ``disable = [...]`` use;
+    ``label`` is the placeholder's stem (``EMAIL`` -> ``<EMAIL_1>``).
+    """
+
+    name: str
+    label: str
+    summary: str
+    alternatives: tuple[Alternative, ...]
+    secret: bool = True  # a credential (vs personal data); used for documentation and reporting
+
+
+def _has_digit(value: str) -> bool:
+    return any(ch.isdigit() for ch in value)
+
+
+def _random_looking(value: str) -> bool:
+    """Keys and tokens are random: a digit, or both cases. A long hyphenated slug is neither."""
+    return _has_digit(value) or (any(ch.isupper() for ch in value) and any(ch.islower() for ch in value))
+
+
+_NOT_SECRETS = frozenset({"null", "none", "true", "false", "undefined", "required", "string", "optional"})
+
+
+def _password_value(value: str) -> bool:
+    return (
+        value.lower() not in _NOT_SECRETS
+        and not value.startswith(("/", "~", "$", "%"))
+        and any(ch.isalnum() for ch in value)
+    )
+
+
+def _aws_secret(value: str) -> bool:
+    return any(ch.isupper() for ch in value) and any(ch.islower() for ch in value)
+
+
+def _ipv6_groups(value: str) -> bool:
+    return sum(1 for group in value.split(":") if group) >= 2
+
+
+# Look-behinds: a token starts where the characters it is made of start.
+_KEYCHARS = r"(?<![A-Za-z0-9_-])"
+# Separator between a key name and its value in `k=v`, `k: v`, `"k": "v"` and JSON nested in a string.
+_ASSIGN = r"""[\s"'\\]{0,4}[:=]{1,2}>?[\s"'\\]{0,4}"""
+_NUM_END = r"(?![A-Za-z0-9_]|[.,:/-]\d)"
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector(
+        "private_key",
+        "PRIVATE_KEY",
+        "PEM private key blocks (RSA, EC, OpenSSH, PGP, PKCS#8), also truncated ones",
+        (
+            Alternative(
+                r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+                r"(?:(?s:.*?)-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:,.-]*+)"
+            ),
+        ),
+    ),
+    Detector(
+        "anthropic_key",
+        "ANTHROPIC_KEY",
+        "Anthropic API keys (`sk-ant-...`)",
+        (Alternative(_KEYCHARS + r"sk-ant-[A-Za-z0-9_-]{20,}+", _random_looking),),
+    ),
+    Detector(
+        "openai_key",
+        "OPENAI_KEY",
+        "OpenAI API keys (`sk-...`, `sk-proj-...`, `sk-svcacct-...`, `sk-admin-...`)",
+        (Alternative(_KEYCHARS + r"sk-(?!ant-)[A-Za-z0-9_-]{20,}+", _random_looking),),
+    ),
+    Detector(
+        "aws_access_key_id",
+        "AWS_ACCESS_KEY_ID",
+        "AWS access key ids (`AKIA...`, `ASIA...` and the other IAM prefixes)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)"
+                r"[A-Z0-9]{16}(?![A-Za-z0-9])"
+            ),
+        ),
+    ),
+    Detector(
+        "aws_secret_key",
+        "AWS_SECRET_KEY",
+        "AWS secret access keys, recognised by the name they are assigned to",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9])(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)"
+                + _ASSIGN
+                + r"(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+                _aws_secret,
+            ),
+        ),
+    ),
+    Detector(
+        "google_api_key",
+        "GOOGLE_API_KEY",
+        "Google API keys (`AIza...`)",
+        (Alternative(_KEYCHARS + r"AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"),),
+    ),
+    Detector(
+        "github_token",
+        "GITHUB_TOKEN",
+        "GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}+|github_pat_[A-Za-z0-9_]{22,255}+)"
+                r"(?![A-Za-z0-9_])"
+            ),
+        ),
+    ),
+    Detector(
+        "slack_token",
+        "SLACK_TOKEN",
+        "Slack tokens (`xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`, `xoxs-`)",
+        (Alternative(_KEYCHARS + r"xox[abprs]-[A-Za-z0-9-]{10,}+", _has_digit),),
+    ),
+    Detector(
+        "stripe_key",
+        "STRIPE_KEY",
+        "Stripe secret and restricted keys (`sk_live_`, `rk_live_`, `sk_test_`, `rk_test_`) and webhook secrets",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}+|whsec_[0-9A-Za-z]{24,}+)"
+            ),
+        ),
+    ),
+    Detector(
+        "jwt",
+        "JWT",
+        "JSON Web Tokens (`eyJ...`.`eyJ...`.signature)",
+        (Alternative(_KEYCHARS + r"eyJ[A-Za-z0-9_-]{5,}+\.eyJ[A-Za-z0-9_-]{5,}+\.[A-Za-z0-9_-]*+"),),
+    ),
+    Detector(
+        "bearer_token",
+        "BEARER_TOKEN",
+        "credentials after `Bearer` and in `Authorization: Basic|Token ...` headers (the scheme is kept)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9_-])(?i:bearer)\s++(?P<v>[A-Za-z0-9._~+/-]{16,}+=*+)",
+                _random_looking,
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9_-])(?i:authorization)"
+                + _ASSIGN
+                + r"(?i:basic|token|digest)\s++(?P<v>[A-Za-z0-9._~+/-]{8,}+=*+)",
+                _random_looking,
+            ),
+        ),
+    ),
+    Detector(
+        "password",
+        "PASSWORD",
+        "passwords in URLs (`scheme://user:PASSWORD@host`) and in `password=`/`pwd=` settings and "
+        "connection strings (the rest is kept)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,30}+:(?:\\?/){2}"
+                r"""[^\s:/?#@"'\\<>]{0,128}+:(?P<v>[^\s/?#@"'\\<>]{1,256}+)@""",
+                _password_value,
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9_])(?i:password|passwd|pwd)(?![A-Za-z0-9_])"
+                + _ASSIGN
+                + r"""(?P<v>[^\s;,&"'\\<>{}\[\]()]{3,256}+)""",
+                _password_value,
+            ),
+        ),
+    ),
+    Detector(
+        "secret",
+        "SECRET",
+        "values assigned to secret-named keys in text (`api_key=`, `client_secret:`, `access_token=`, ...) "
+        "and, in JSON objects, the values of keys named like a secret (see FIELD_DETECTORS)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9_-])(?i:client_secret|api_key|apikey|x-api-key|secret_key|access_token"
+                r"|refresh_token|auth_token|session_token)(?![A-Za-z0-9_-])"
+                + _ASSIGN
+                + r"(?P<v>[A-Za-z0-9._~+/=-]{8,256}+)",
+                _has_digit,
+            ),
+        ),
+    ),
+    Detector(
+        "email",
+        "EMAIL",
+        "e-mail addresses",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@"
+                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+            ),
+        ),
+        secret=False,
+    ),
+    Detector(
+        "card_number",
+        "CARD_NUMBER",
+        "payment card numbers: 13-19 digits, a card network's prefix, Luhn-valid",
+        (Alternative(r"(?<![A-Za-z0-9_.+/-])[2-6](?:[ -]?+\d){12,18}+" + _NUM_END, card_number_valid),),
+        secret=False,
+    ),
+    Detector(
+        "iban",
+        "IBAN",
+        "international bank account numbers, checked with the ISO 7064 mod-97 checksum",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}+(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])",
+                iban_valid,
+            ),
+        ),
+        secret=False,
+    ),
+    Detector(
+        "phone",
+        "PHONE",
+        "phone numbers: international (`+44 20 7946 0958`, `+1 (555) 123-4567`, `+15551234567`) and "
+        "national with separators (`(555) 123-4567`, `555-123-4567`, `020 7946 0958`, `06 12 34 56 78`)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9+/=_.-])\+[1-9]\d{0,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,5}+"
+                + _NUM_END,
+                lambda v: phone_valid(v, international=True),
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9+_./:-])(?:\(\d{3}\) ?|\d{3}-)\d{3}-\d{4}" + _NUM_END,
+                lambda v: phone_valid(v, international=False),
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9+_./:-])(?:\(0\d{1,4}\)|0\d{1,4})(?:[ /-]\d{2,8}){1,4}+" + _NUM_END,
+                lambda v: phone_valid(v, international=False),
+            ),
+        ),
+        secret=False,
+    ),
+    Detector(
+        "ip_address",
+        "IP_ADDRESS",
+        "IPv4 and IPv6 addresses; by default only public ones (see `ip_addresses`)",
+        (
+            Alternative(
+                r"(?<![A-Za-z0-9_.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+                r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![A-Za-z0-9_]|\.\d)"
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9_:.])(?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}+(?![A-Za-z0-9_:.])",
+                _ipv6_groups,
+            ),
+        ),
+        secret=False,
+    ),
+)
+
+# Object keys whose string values are secrets whatever they look like. Matched on the key's last dotted
+# segment, lower-cased, with `-` read as `_`, so `http.request.header.x-api-key` is `x_api_key`.
+_PASSWORD_KEYS = ("password", "passwd", "passphrase")  # not "pwd": that is usually a folder
+_AWS_SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_secret_key", "secret_access_key"})
+_SECRET_KEYS = frozenset(
+    {
+        "secret",
+        "client_secret",
+        "secret_key",
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "api_token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth_token",
+        "session_token",
+        "x_auth_token",
+        "private_key",
+        "authorization",
+        "proxy_authorization",
+        "cookie",
+        "set_cookie",
+    }
+)
+
+#: Which detector a secret-named key's value counts under (documentation; see :func:`field_detector`).
+FIELD_DETECTORS = {
+    "password": "keys ending in password, passwd, passphrase",
+    "aws_secret_key": ", ".join(sorted(_AWS_SECRET_KEYS)),
+    "secret": ", ".join(sorted(_SECRET_KEYS)),
+}
+
+
+def field_detector(key: str) -> str | None:
+    """The detector whose placeholder replaces a string value stored under ``key``, if it names a secret."""
+    last = key.rsplit(".", 1)[-1].lower().replace("-", "_")
+    if last in _SECRET_KEYS:
+        return "secret"
+    if last in _AWS_SECRET_KEYS:
+        return "aws_secret_key"
+    if last.endswith(_PASSWORD_KEYS):
+        return "password"
+    return None
+
+
+def detector_names() -> list[str]:
+    """The names of the built-in detectors, in the order they are tried."""
+    return [d.name for d in DETECTORS]

@@ -1,0 +1,54 @@
+"""Placeholders: the same value becomes the same ``<LABEL_N>`` throughout one document.
+
+Consistency is what keeps a redacted fixture useful: when the model asked to ``send_email`` to
+``alice@example.com`` and the tool then ran with that address, both become ``<EMAIL_1>``, so replay still
+matches the tool call to its recording, and a policy written against ``<EMAIL_1>`` still applies. Numbers
+are allocated in document order, so re-importing the same export gives the same bytes.
+
+A placeholder holds only ``<``, ``>``, capitals, digits and ``_``: no quote or backslash, so it can replace
+text inside JSON nested in a string without breaking that JSON, and no detector matches it, so redacting a
+redacted document (or scanning one) finds nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PLACEHOLDER", "Placeholders", "is_masked"]
+
+#: What a placeholder looks like; scan treats text matching it as clean.
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_\d+>")
+
+_MASK = re.compile(r"(?i)[\[<(*]*(?:redacted|masked|hidden|removed|filtered|scrubbed|none|null)[\]>)*]*")
+
+
+def is_masked(text: str) -> bool:
+    """Already hidden by someone: empty, only punctuation (``****``), ``[REDACTED]``, or a placeholder."""
+    if not any(ch.isalnum() for ch in text):
+        return True
+    return _MASK.fullmatch(text) is not None or PLACEHOLDER.search(text) is not None
+
+
+class Placeholders:
+    """Allocates placeholders for one document. ``reserved`` are placeholders it already holds."""
+
+    def __init__(self, reserved: frozenset[str] = frozenset()) -> None:
+        self._by_value: dict[str, str] = {}
+        self._next: dict[str, int] = {}
+        self._reserved = reserved
+        self.allocated: set[str] = set()
+
+    def get(self, label: str, value: str) -> str:
+        """The placeholder of ``value``; the first detector to see a value names it."""
+        found = self._by_value.get(value)
+        if found is not None:
+            return found
+        number = self._next.get(label, 1)
+        placeholder = f"<{label}_{number}>"
+        while placeholder in self._reserved:
+            number += 1
+            placeholder = f"<{label}_{number}>"
+        self._next[label] = number + 1
+        self._by_value[value] = placeholder
+        self.allocated.add(placeholder)
+        return placeholder

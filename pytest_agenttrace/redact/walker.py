@@ -1,0 +1,220 @@
+"""Walking a fixture document: replace what the scanner finds, drop configured paths, count.
+
+The walk is copy-on-write: a subtree with nothing to redact is returned as the same object, so a clean
+document costs one read of each value and no allocation, and the caller's document is never changed.
+Each distinct string is scanned once per document: a run's model steps repeat the whole conversation
+so far, so the same prompt appears N times in N steps, and a cache keyed by the string turns that
+quadratic cost back into a linear one.
+
+Object keys are data too: a key is scanned like a value and replaced by the same placeholder its value
+would get (``{"alice@example.com": ...}`` -> ``{"<EMAIL_1>": ...}``). Attribute names never match a
+detector, and they repeat, so the cache makes this nearly free.
+
+A string stored under a secret-named key (``password``, ``api_key``, ``authorization``, ...) is replaced
+whole when no detector found anything in it, unless it is already masked (``***``, ``[REDACTED]``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .detectors import DETECTORS, field_detector
+from .paths import PathSet, State, parse_path
+from .placeholders import PLACEHOLDER, Placeholders, is_masked
+from .scanner import Hit, Scanner, scanner_for
+from .settings import RedactSettings
+
+__all__ = ["Finding", "path_set", "redact_tree", "scan_tree"]
+
+_LABELS = {d.name: d.label for d in DETECTORS}
+_NO_STATES: frozenset[State] = frozenset()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something :func:`scan_tree` found: where (a JSON path) and which detector; never the value."""
+
+    path: str
+    detector: str
+
+
+def path_set(settings: RedactSettings) -> PathSet | None:
+    """The drop paths of ``settings`` (``drop_attributes`` become ``**.attributes.NAME``), or None."""
+    paths = [parse_path(p) for p in settings.drop_paths]
+    origins = ["drop_paths"] * len(paths)
+    for name in settings.drop_attributes:
+        paths.append(parse_path(f"**.attributes.{name}"))
+        origins.append("drop_attributes")
+    return PathSet(tuple(paths), tuple(origins)) if paths else None
+
+
+def _field_of(key: str, scanner: Scanner) -> str | None:
+    detector = field_detector(key)
+    if detector is None or not scanner.settings.enabled(detector):
+        return None
+    return detector
+
+
+class _Redactor:
+    def __init__(self, settings: RedactSettings, reserved: frozenset[str]) -> None:
+        self.scanner = scanner_for(settings)
+        self.settings = settings
+        self.paths = path_set(settings)
+        self.placeholders = Placeholders(reserved)
+        self.counts: Counter[str] = Counter()
+        self.dropped = 0
+        self.existing: set[str] = set()  # placeholders the input already held
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def text(self, text: str) -> str:
+        cached = self._cache.get(text)
+        if cached is None:
+            if "<" in text:
+                self.existing.update(PLACEHOLDER.findall(text))
+            hits = self.scanner.find(text)
+            cached = (self._replace(text, hits), tuple(h.detector for h in hits)) if hits else (text, ())
+            self._cache[text] = cached
+        for detector in cached[1]:
+            self.counts[detector] += 1
+        return cached[0]
+
+    def _replace(self, text: str, hits: list[Hit]) -> str:
+        pieces: list[str] = []
+        last = 0
+        for hit in hits:
+            pieces.append(text[last : hit.start])
+            pieces.append(self.placeholders.get(hit.label, text[hit.start : hit.end]))
+            last = hit.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def field_text(self, text: str, detector: str) -> str:
+        """A string under a secret-named key: scanned, and replaced whole if the scan found nothing."""
+        result = self.text(text)
+        if result is text and not is_masked(text) and not self.settings.allowed(text):
+            self.counts[detector] += 1
+            return self.placeholders.get(_LABELS[detector], text)
+        return result
+
+    def node(self, value: Any, field: str | None, states: frozenset[State]) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.text(value) if field is None else self.field_text(value, field)
+        if kind is dict:
+            return self.mapping(value, states)
+        if kind is list:
+            return self.sequence(value, field, states)
+        return value
+
+    def mapping(self, value: dict[str, Any], states: frozenset[State]) -> dict[str, Any]:
+        out: dict[str, Any] | None = None
+        paths = self.paths
+        for index, (key, item) in enumerate(value.items()):
+            child_states = _NO_STATES
+            if states and paths is not None:
+                child_states, done = paths.step(states, key)
+                if done >= 0:
+                    self.dropped += 1
+                    if out is None:
+                        out = dict(list(value.items())[:index])
+                    continue
+            new_key = self.text(key) if type(key) is str else key
+            new_item = self.node(item, _field_of(key, self.scanner), child_states)
+            if out is None and (new_key is not key or new_item is not item):
+                out = dict(list(value.items())[:index])
+            if out is not None:
+                out[new_key] = new_item
+        return value if out is None else out
+
+    def sequence(self, value: list[Any], field: str | None, states: frozenset[State]) -> list[Any]:
+        out: list[Any] | None = None
+        paths = self.paths
+        for index, item in enumerate(value):
+            child_states = _NO_STATES
+            if states and paths is not None:
+                child_states, done = paths.step(states, index)
+                if done >= 0:
+                    self.dropped += 1
+                    if out is None:
+                        out = value[:index]
+                    continue
+            new_item = self.node(item, field, child_states)
+            if out is None and new_item is not item:
+                out = value[:index]
+            if out is not None:
+                out.append(new_item)
+        return value if out is None else out
+
+
+def redact_tree(document: Any, settings: RedactSettings) -> tuple[Any, Counter[str], int]:
+    """Redact a JSON-ready value: ``(new value, counts per detector, values dropped)``."""
+    redactor = _Redactor(settings, frozenset())
+    start = redactor.paths.start() if redactor.paths is not None else _NO_STATES
+    result = redactor.node(document, None, start)
+    clash = redactor.existing & redactor.placeholders.allocated
+    if clash:
+        # The input already held placeholders (a fixture imported again) and a new value was given one of
+        # their numbers: redo the walk with those numbers reserved. Rare, so the common path pays nothing.
+        redactor = _Redactor(settings, frozenset(redactor.existing))
+        result = redactor.node(document, None, start)
+    return result, redactor.counts, redactor.dropped
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if key and all(ch.isalnum() or ch in "_-." for ch in key):
+        return f"{path}.{key}" if path else key
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{path}["{escaped}"]'
+
+
+def scan_tree(document: Any, settings: RedactSettings) -> list[Finding]:
+    """Every place in ``document`` that redaction with ``settings`` would change, in document order.
+
+    A key that would be replaced is reported at its own path; a value that a drop path or attribute would
+    remove is reported under ``drop_paths`` or ``drop_attributes``.
+    """
+    scanner = scanner_for(settings)
+    paths = path_set(settings)
+    findings: list[Finding] = []
+    cache: dict[str, tuple[str, ...]] = {}
+
+    def detectors_in(text: str) -> tuple[str, ...]:
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = tuple(dict.fromkeys(h.detector for h in scanner.find(text)))
+        return found
+
+    def visit(value: Any, path: str, field: str | None, states: frozenset[State]) -> None:
+        if isinstance(value, str):
+            found = detectors_in(value)
+            if not found and field is not None and not is_masked(value) and not settings.allowed(value):
+                found = (field,)
+            findings.extend(Finding(path or "(top level)", d) for d in found)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = _join(path, key)
+                child_states = _NO_STATES
+                if states and paths is not None:
+                    child_states, done = paths.step(states, key)
+                    if done >= 0:
+                        findings.append(Finding(child, paths.origins[done]))
+                        continue
+                findings.extend(Finding(child + " (key)", d) for d in detectors_in(key))
+                visit(item, child, _field_of(key, scanner), child_states)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                child = _join(path, index)
+                child_states = _NO_STATES
+                if states and paths is not None:
+                    child_states, done = paths.step(states, index)
+                    if done >= 0:
+                        findings.append(Finding(child, paths.origins[done]))
+                        continue
+                visit(item, child, field, child_states)
+
+    visit(document, "", None, paths.start() if paths is not None else _NO_STATES)
+    return findings
