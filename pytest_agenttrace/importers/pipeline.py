@@ -1,0 +1,329 @@
+"""The import pipeline: export file -> importer -> filters -> redaction -> fixture -> file.
+
+It consumes an importer's generator one trace at a time, so memory is bounded by what the importer holds,
+and it turns each trace into exactly one outcome: a fixture written, a trace skipped by a filter, or a
+trace that failed with a one-line error naming the file and the place. A trace that fails writes nothing
+(files are written atomically, never half), while the good traces of the same file still import.
+
+Re-importing onto an existing fixture (``force``) replaces the recording (``source``, ``input``,
+``steps``, ``output``, ``totals``) and keeps what people wrote into the file (``status``, ``reason``,
+``links``, ``expect``, ``stubs``); ``reset`` starts from a clean fixture. Nothing in the output depends on
+the clock or on chance, so importing the same export twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from .._version import __version__
+from ..errors import FixtureError, FixtureExistsError, TraceFormatError
+from ..model import FORMAT_NAME, FORMAT_VERSION, Fixture, Status, compute_totals
+from ..redact import RedactSettings, redact_document
+from ..store import atomic_write, dump_fixture, fixture_path, load_fixture
+from ..store.load import model_errors
+from ._common import read_head
+from .base import ImportedTrace, Importer, ImportOptions, TraceProblem
+from .fixture import ImportedFixture
+from .naming import fixture_id
+from .registry import detect, format_names, get_importer
+
+#: What people write into a fixture; a re-import with ``force`` keeps these.
+HUMAN_FIELDS = ("status", "reason", "links", "expect", "stubs")
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """Everything one import is asked to do (the command line's options, resolved)."""
+
+    out_dir: Path
+    format: str | None = None
+    trace_ids: tuple[str, ...] = ()
+    failed_only: bool = False
+    all: bool = False
+    name: str | None = None
+    status: Status | None = None
+    force: bool = False
+    reset: bool = False
+    redact: bool = True
+    redact_settings: RedactSettings | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+
+
+@dataclass
+class Outcome:
+    """What became of one trace."""
+
+    action: Literal["written", "failed"]
+    message: str
+    trace_id: str | None = None
+    path: Path | None = None
+    fixture: Fixture | None = None
+    kept: tuple[str, ...] = ()
+    replaced: bool = False
+
+
+@dataclass
+class Summary:
+    """Counts over one file, for the summary line and the exit code."""
+
+    path: Path
+    format: str = ""
+    traces: int = 0
+    written: int = 0
+    merged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.missing
+
+
+def resolve_importer(path: Path, name: str | None) -> Importer:
+    """The importer named by ``--format``, or the one that recognises the file."""
+    if not path.exists():
+        raise TraceFormatError("no such file", path=str(path))
+    if path.is_dir():
+        raise TraceFormatError("is a folder, not an export file", path=str(path))
+    if name is not None:
+        return get_importer(name)
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        raise TraceFormatError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    if not head.strip():
+        raise TraceFormatError("empty file", path=str(path))
+    importer = detect(head, path)
+    if importer is None:
+        raise TraceFormatError(
+            f"not a trace export this tool recognises (formats: {', '.join(format_names())}); "
+            "name the format with --format",
+            path=str(path),
+        )
+    return importer
+
+
+class ImportRun:
+    """One file's import: iterate it for the outcomes, then read ``summary``.
+
+    ``on_trace`` is called for every trace read (filtered or not), for a progress display.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        settings: ImportSettings,
+        *,
+        on_trace: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.settings = settings
+        self.importer = resolve_importer(path, settings.format)
+        self.summary = Summary(path=path, format=self.importer.name)
+        self._on_trace = on_trace
+        self._taken: set[str] = set()
+
+    # ------------------------------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Outcome]:
+        settings = self.settings
+        wanted = set(settings.trace_ids)
+        found: set[str] = set()
+        held: tuple[ImportedTrace, str] | None = None  # --name: the one selected trace, written at the end
+        selected = 0
+        for item in self.importer.iter_traces(self.path, settings.options):
+            if self._on_trace is not None:
+                self._on_trace()
+            if isinstance(item, TraceProblem):
+                self.summary.failed += 1
+                yield Outcome("failed", self._problem_line(item), trace_id=item.trace_id)
+                continue
+            self.summary.traces += 1
+            if wanted and item.trace_id not in wanted:
+                self.summary.skipped += 1
+                continue
+            found.add(item.trace_id)
+            if settings.failed_only and not item.failed:
+                self.summary.skipped += 1
+                continue
+            selected += 1
+            if settings.name is not None:
+                if held is None:
+                    held = (item, settings.name)
+                continue
+            yield self._import_one(item, self._choose_id(item))
+        if settings.name is not None and held is not None:
+            if selected > 1:
+                self.summary.failed += 1
+                yield Outcome(
+                    "failed",
+                    f"{self.path}: --name names one fixture, but {selected} traces were selected; "
+                    "pick one with --trace-id",
+                )
+            else:
+                yield self._import_one(*held)
+        self.summary.missing = sorted(wanted - found)
+        for trace_id in self.summary.missing:
+            yield Outcome(
+                "failed", f"{self.path}: trace {trace_id}: not found in the export", trace_id=trace_id
+            )
+
+    # ------------------------------------------------------------------------------------------------
+    def _problem_line(self, problem: TraceProblem) -> str:
+        where = problem.where or ""
+        if problem.trace_id and problem.trace_id not in where:
+            where = f"trace {problem.trace_id}" + (f", {where}" if where else "")
+        return f"{self.path}: {where}: {problem.message}" if where else f"{self.path}: {problem.message}"
+
+    def _choose_id(self, trace: ImportedTrace) -> str:
+        if isinstance(trace, ImportedFixture) and trace.name and trace.name not in self._taken:
+            chosen = trace.name
+        else:
+            chosen = fixture_id(trace.name, trace.trace_id, self._taken)
+        self._taken.add(chosen)
+        return chosen
+
+    def _fail(self, trace: ImportedTrace, message: str) -> Outcome:
+        self.summary.failed += 1
+        return Outcome("failed", f"{self.path}: trace {trace.trace_id}: {message}", trace_id=trace.trace_id)
+
+    def _import_one(self, trace: ImportedTrace, fixture_id_: str) -> Outcome:
+        settings = self.settings
+        target = fixture_path(settings.out_dir, fixture_id_)
+        overwrite = settings.force or settings.reset
+
+        human: dict[str, Any] = {}
+        if isinstance(trace, ImportedFixture) and not settings.reset:
+            human = {key: trace.document[key] for key in HUMAN_FIELDS if key in trace.document}
+        existed = target.exists()
+        if existed and not overwrite:
+            return self._fail(
+                trace,
+                f"{target} already exists (--force replaces the recording and keeps "
+                "status, reason, links, expect and stubs; --reset starts clean)",
+            )
+        if existed and not settings.reset:
+            try:
+                current = load_fixture(target).to_data()
+            except FixtureError as exc:
+                return self._fail(
+                    trace,
+                    f"cannot keep what people wrote in {target} ({exc.detail}); use --reset to replace it",
+                )
+            human.update({key: current[key] for key in HUMAN_FIELDS if key in current})
+        if settings.status is not None:
+            human["status"] = settings.status
+        kept = tuple(
+            key for key in HUMAN_FIELDS if key in human and not (key == "status" and settings.status)
+        )
+
+        document: dict[str, Any] = {
+            "schema": {"name": FORMAT_NAME, "version": FORMAT_VERSION},
+            "id": fixture_id_,
+            "status": human.get("status", "regression"),
+        }
+        for key in ("reason", "links"):
+            if key in human:
+                document[key] = human[key]
+        if trace.has_input:
+            document["input"] = trace.input
+        document["steps"] = trace.steps
+        if trace.has_output:
+            document["output"] = trace.output
+        if trace.attributes:
+            document["source"] = {"attributes": trace.attributes}
+
+        redaction: dict[str, Any] = {"enabled": settings.redact}
+        if settings.redact:
+            result = redact_document(document, settings.redact_settings)
+            document = result.document
+            counts = dict(sorted(result.counts.items()))
+            dropped = result.dropped
+            if isinstance(trace, ImportedFixture):  # a re-redaction adds to what the first import did
+                before = (trace.document.get("source") or {}).get("redaction") or {}
+                for key, value in (before.get("counts") or {}).items():
+                    counts[key] = counts.get(key, 0) + value
+                counts = dict(sorted(counts.items()))
+                dropped += before.get("dropped") or 0
+            redaction["counts"] = counts
+            redaction["dropped"] = dropped
+        attributes = (document.pop("source", None) or {}).get("attributes")
+
+        source: dict[str, Any] = {"format": trace.format, "trace_id": trace.trace_id, "file": self.path.name}
+        if isinstance(trace, ImportedFixture):
+            original = trace.document.get("source") or {}
+            source["file"] = original.get("file", self.path.name)
+            if "trace_id" not in original:
+                source.pop("trace_id")
+        source["importer"] = f"pytest-agenttrace {__version__}"
+        source["redaction"] = redaction
+        if attributes:
+            source["attributes"] = attributes
+        document["source"] = source
+        for key in ("expect", "stubs"):
+            if key in human:
+                document[key] = human[key]
+
+        try:
+            fixture = Fixture.model_validate(document)
+        except ValidationError as exc:
+            where, message = model_errors(exc)[0]
+            return self._fail(trace, f"{where}: {message}")
+        fixture = fixture.model_copy(update={"totals": compute_totals(fixture.steps)})
+        try:
+            data = dump_fixture(fixture)
+        except ValueError as exc:  # NaN or infinity in a recorded value: JSON cannot hold it
+            return self._fail(trace, f"cannot be written as JSON ({exc})")
+        try:
+            atomic_write(target, data, force=overwrite)
+        except FixtureExistsError:
+            return self._fail(trace, f"{target} already exists (use --force)")
+        except OSError as exc:
+            return self._fail(trace, f"cannot write {target}: {exc.strerror or exc}")
+        self.summary.written += 1
+        if existed and kept:
+            self.summary.merged += 1
+        return Outcome(
+            "written",
+            "",
+            trace_id=trace.trace_id,
+            path=target,
+            fixture=fixture,
+            kept=kept if existed or isinstance(trace, ImportedFixture) else (),
+            replaced=existed,
+        )
+
+
+def describe(outcome: Outcome) -> str:
+    """The line printed for a fixture written: path, steps, tool calls, errors, redactions, kept fields."""
+    fixture = outcome.fixture
+    if fixture is None or outcome.path is None:
+        return outcome.message
+    totals = fixture.totals
+    parts = []
+    if totals is not None:
+        parts.append(_plural(totals.steps, "step"))
+        parts.append(_plural(totals.tool_calls, "tool call"))
+        parts.append(_plural(totals.errors, "error"))
+    redaction = fixture.source.redaction if fixture.source is not None else None
+    if redaction is not None and not redaction.enabled:
+        parts.append("NOT redacted")
+    elif redaction is not None and redaction.counts:
+        detail = ", ".join(f"{key} {value}" for key, value in redaction.counts.items() if value)
+        total = sum(redaction.counts.values())
+        parts.append(f"redacted {total}" + (f" ({detail})" if detail else ""))
+    else:
+        parts.append("nothing redacted")
+    line = f"{'replaced' if outcome.replaced else 'wrote'} {outcome.path}: " + ", ".join(parts)
+    if outcome.kept:
+        line += f"; kept {', '.join(outcome.kept)}"
+    return line
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
