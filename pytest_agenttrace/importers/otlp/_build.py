@@ -80,6 +80,9 @@ def _error(span: Span, mapped: Mapped | None, attributes: dict[str, Any]) -> dic
     message = text(exc_attrs.get("exception.message")) or span.status_message
     if message is None and convention is not None:
         message = text(convention.get("message"))
+    if message and kind:
+        # the SDK writes the status as "Type: message"; the type has its own field
+        message = message.removeprefix(f"{kind.rsplit('.', 1)[-1]}: ").removeprefix(f"{kind}: ")
     if message:
         error["message"] = message
     for key in ("exception.stacktrace", "exception.escaped"):

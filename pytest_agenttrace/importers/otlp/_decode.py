@@ -503,6 +503,8 @@ def decode_logs_request(doc: Any) -> Iterator[LogRecord]:
 
     Logs only add content to spans, so a record that cannot be read costs that content and nothing else.
     """
+    if isinstance(doc, Mapping) and not doc:
+        return  # an empty request: proto3 JSON omits the empty list
     if not is_logs_request(doc):
         raise DecodeError("not an OTLP logs document (no resourceLogs)")
     for resource_logs in _list(_get(doc, "resourceLogs")):
