@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._common import (
-    as_dict,
     MISSING,
     ExportError,
+    as_dict,
     error_from_text,
     is_lc_serialized,
     iter_json_documents,

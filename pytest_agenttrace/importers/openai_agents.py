@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._common import (
-    as_dict,
     MISSING,
     ExportError,
+    as_dict,
     iter_json_documents,
     link_tool_calls,
     normalize_message,
