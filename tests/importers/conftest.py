@@ -204,7 +204,7 @@ def tool_calls(trace: ImportedTrace) -> list[tuple[str, Any]]:
 def write_json(tmp_path: Path) -> Callable[..., Path]:
     def write(doc: Any, name: str = "export.otlp.json") -> Path:
         path = tmp_path / name
-        path.write_text(json.dumps(doc), encoding="utf-8")
+        path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
         return path
 
     return write
