@@ -8,6 +8,7 @@ scripted run did.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -139,11 +140,9 @@ def produce(
     """Run the traced agent; write the run tree and the flat list of runs it holds."""
     agent, executed, usage = make_agent(script)
     captured: list[Any] = []
-    with langsmith.tracing_context(enabled="local", client=offline_client(), project_name="acme"):
-        try:
-            agent(question, langsmith_extra={"on_end": captured.append, "metadata": {"user_id": "u-1"}})
-        except RefundLimitExceeded:
-            pass
+    context = langsmith.tracing_context(enabled="local", client=offline_client(), project_name="acme")
+    with context, contextlib.suppress(RefundLimitExceeded):
+        agent(question, langsmith_extra={"on_end": captured.append, "metadata": {"user_id": "u-1"}})
     [root] = captured
 
     def dump(run_tree: Any) -> dict[str, Any]:  # the SDK's own serialisation, children included
@@ -169,7 +168,8 @@ def produce(
 
 def import_one(path: Path) -> ImportedTrace:
     results = list(LangSmithImporter().iter_traces(path, ImportOptions(rules=DEFAULT_RULES)))
-    assert len(results) == 1 and isinstance(results[0], ImportedTrace), results
+    assert len(results) == 1, results
+    assert isinstance(results[0], ImportedTrace), results
     trace = results[0]
     Fixture.model_validate({"id": "t", "input": trace.input, "steps": trace.steps, "output": trace.output})
     return trace
@@ -324,7 +324,8 @@ def test_ingest_patch_overrides_post(tmp_path: Path) -> None:
     trace = import_one(path)
     [step] = trace.steps
     assert step["kind"] == "memory"  # a chain run named like a memory operation, by the default rules
-    assert step["key"] == "k" and step["value"] == "v"
+    assert step["key"] == "k"
+    assert step["value"] == "v"
     assert step["timing"] == {"start": "2026-01-01T00:00:01.000000Z", "duration_ms": 1000.0}
     assert (trace.input, trace.output) == ("hi", "bye")
 
@@ -370,12 +371,15 @@ def test_langchain_serialized_messages() -> None:
 
 def test_langchain_llm_run(tmp_path: Path) -> None:
     """An ``llm`` run as LangChainTracer writes it: messages as lists of serialized objects, generations."""
-    lc = lambda cls, **kw: {
-        "lc": 1,
-        "type": "constructor",
-        "id": ["langchain", "schema", "messages", cls],
-        "kwargs": kw,
-    }
+
+    def lc(cls: str, **kw: Any) -> dict[str, Any]:
+        return {
+            "lc": 1,
+            "type": "constructor",
+            "id": ["langchain", "schema", "messages", cls],
+            "kwargs": kw,
+        }
+
     run = {
         "id": "a",
         "trace_id": "a",

@@ -339,9 +339,8 @@ def test_missing_parent_and_cycles_are_problems(tmp_path: Path) -> None:
     [problem] = list(OpenAIAgentsImporter().iter_traces(path, ImportOptions()))
     assert isinstance(problem, TraceProblem)
     assert "is missing from the export" in problem.message
-    assert problem.where is not None and problem.where.startswith(
-        "trace trace_24dbfd6f76c94828bdd8c0c93e7fe905, span span_"
-    )
+    assert problem.where is not None
+    assert problem.where.startswith("trace trace_24dbfd6f76c94828bdd8c0c93e7fe905, span span_")
 
 
 def test_custom_span_mapped_by_rule(tmp_path: Path) -> None:
@@ -376,6 +375,7 @@ def test_pipeline_writes_corpus_fixture(tmp_path: Path) -> None:
     run = ImportRun(source, ImportSettings(out_dir=tmp_path / "out"))
     [outcome] = list(run)
     assert outcome.action == "written"
-    assert outcome.fixture is not None and outcome.fixture.totals is not None
+    assert outcome.fixture is not None
+    assert outcome.fixture.totals is not None
     assert outcome.fixture.totals.tool_calls == 2
     assert outcome.fixture.totals.total_tokens == 684
