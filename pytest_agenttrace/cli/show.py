@@ -19,18 +19,36 @@ def register(subparsers: Any) -> None:
         help="print a fixture's steps as a timeline",
         description=(
             "Print a fixture as a timeline: each step's kind, name, key arguments, result summary, tokens "
-            "and latency, with errors highlighted, followed by the run's totals."
+            "and latency, with errors highlighted, followed by the run's totals. With --html, write the same "
+            "as a page to open in a browser."
         ),
     )
     parser.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE", help="fixture file(s) to show")
     parser.add_argument(
         "--width", type=int, default=0, help="line width (default: the terminal's, at least 100)"
     )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="write a self-contained HTML page of the timeline to FILE instead (one fixture only)",
+    )
     add_color_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.html is not None:
+        if len(args.fixtures) != 1:
+            print("agenttrace show: --html takes exactly one FIXTURE", file=sys.stderr)
+            return 2
+        from ..report.html import render_html
+        from ..store import atomic_write
+
+        page = render_html(load_fixture(args.fixtures[0]))
+        atomic_write(args.html, page.encode("utf-8"), force=True)
+        print(f"wrote {args.html}", file=sys.stderr)
+        return 0
     width = args.width or max(100, shutil.get_terminal_size((120, 24)).columns)
     color = use_color(args)
     for index, path in enumerate(args.fixtures):
