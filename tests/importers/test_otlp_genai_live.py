@@ -27,7 +27,15 @@ from opentelemetry.trace import Status, StatusCode
 
 from pytest_agenttrace.importers.base import ImportOptions
 
-from .conftest import FakeOpenAI, RefundLimitExceeded, import_file, only_trace, otlp_document, run_agent, tool_calls
+from .conftest import (
+    FakeOpenAI,
+    RefundLimitExceeded,
+    import_file,
+    only_trace,
+    otlp_document,
+    run_agent,
+    tool_calls,
+)
 
 SUCCESS = [
     [("call_1", "lookup_order", {"order_id": "ORD-1001"})],
@@ -149,7 +157,7 @@ def test_successful_run(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize("mode", ["SPAN_ONLY", "EVENT_ONLY"])
 def test_failed_run(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spans, logs, fake, executed, error = _produce(FAILURE, mode, tmp_path, monkeypatch)
+    spans, logs, _fake, executed, error = _produce(FAILURE, mode, tmp_path, monkeypatch)
     assert isinstance(error, RefundLimitExceeded)
     trace = only_trace(import_file(spans, ImportOptions(logs=(logs,))))
     assert tool_calls(trace) == _expected(FAILURE)[:2] == executed
@@ -170,7 +178,7 @@ def test_long_run_without_logs_keeps_structure(tmp_path: Path, monkeypatch: pyte
 
 
 def test_long_run_with_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spans, _, fake, executed, _ = _produce(LONG, "SPAN_ONLY", tmp_path, monkeypatch)
+    spans, _, _fake, executed, _ = _produce(LONG, "SPAN_ONLY", tmp_path, monkeypatch)
     trace = only_trace(import_file(spans))
     assert tool_calls(trace) == _expected(LONG) == executed
     assert [s["call_id"] for s in trace.steps if s["kind"] == "tool"] == [

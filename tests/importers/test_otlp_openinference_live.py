@@ -19,7 +19,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
-from .conftest import FakeOpenAI, RefundLimitExceeded, import_file, only_trace, otlp_document, run_agent, tool_calls
+from .conftest import (
+    FakeOpenAI,
+    RefundLimitExceeded,
+    import_file,
+    only_trace,
+    otlp_document,
+    run_agent,
+    tool_calls,
+)
 
 SUCCESS = [
     [("call_a1", "lookup_order", {"order_id": "ORD-1001"})],
@@ -126,7 +134,7 @@ def test_failed_run_keeps_the_tool_error(tmp_path: Path) -> None:
     assert isinstance(error, RefundLimitExceeded)
     trace = only_trace(import_file(path))
     assert tool_calls(trace) == _expected_calls(FAILURE)[:2] == executed
-    refund = [s for s in trace.steps if s.get("name") == "issue_refund"][0]
+    refund = next(s for s in trace.steps if s.get("name") == "issue_refund")
     assert refund["error"]["type"].endswith("RefundLimitExceeded")
     assert "exceeds auto-approval limit" in refund["error"]["message"]
     assert "result" not in refund
