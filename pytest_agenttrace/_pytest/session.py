@@ -1,15 +1,46 @@
-"""The per-run state of ``pytest --agenttrace``: configuration, fixture discovery, report header."""
+"""The per-run state of ``pytest --agenttrace``: collection, replays, the update queue, the summary.
+
+Registered as a plugin object only with ``--agenttrace``. Hooks are short and delegate to the replay,
+verdict and update modules. Under pytest-xdist every worker collects the same sorted fixture files (the
+ids come from file names), and what a worker learns during a test (drift, the pass rate, an update for a
+golden fixture) travels to the controller on the test report, where one process writes the updates and
+prints the summary, so no two processes ever write the same file.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ..config import Config, load_config
-from ..errors import ConfigError
-from ..model import FORMAT_VERSION
-from ..store import discover
+from ..errors import AgentTraceError, ConfigError, FixtureError
+from ..model import FORMAT_VERSION, Fixture, Policy
+from ..replay.entry import call_entrypoint, resolve
+from ..replay.inputs import agent_input
+from ..replay.patching import Patches
+from ..replay.replayer import Replayer
+from ..store import SUFFIX, discover, load_fixture
+from .checking import load_global_policies
+from .items import FixtureFile, FixtureItem, fixture_name
+from .options import Options, read_options
+from .update import UpdateQueue
+from .verdict import Attempt, conclude, drift_text, judge
+
+INFO_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+@dataclass
+class Summary:
+    """What the controller learnt from the test reports, for the terminal summary."""
+
+    drift: dict[str, list[str]] = field(default_factory=dict)
+    rates: dict[str, str] = field(default_factory=dict)
+    golden_failed: int = 0
 
 
 class AgentTraceSession:
@@ -17,10 +48,20 @@ class AgentTraceSession:
 
     name = "agenttrace-session"
 
-    def __init__(self, config: pytest.Config, settings: Config) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: Config, options: Options, policies: list[Policy]
+    ) -> None:
         self.config = config
         self.settings = settings
-        self.update = bool(config.getoption("agenttrace_update"))
+        self.options = options
+        self.update = options.update
+        self.policies = policies
+        self.is_worker = hasattr(config, "workerinput")
+        self.queue = UpdateQueue()
+        self.summary = Summary()
+        self._files: list[Path] | None = None
+        self._collected: set[Path] = set()
+        self._fixtures: dict[Path, Fixture | FixtureError] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> AgentTraceSession:
@@ -28,18 +69,248 @@ class AgentTraceSession:
             settings = load_config(
                 Path(config.rootpath), pyproject=config.inipath if _is_pyproject(config) else None
             )
-        except ConfigError as exc:
+            options = read_options(config, settings)
+            policies = load_global_policies(settings.policies_path())
+        except AgentTraceError as exc:
             raise pytest.UsageError(str(exc)) from None
-        return cls(config, settings)
+        return cls(config, settings, options, policies)
+
+    # -- fixture files ------------------------------------------------------------------------------------
 
     def fixture_files(self) -> list[Path]:
-        return discover(self.settings.fixture_dirs())
+        """The configured fixture files, sorted (the same on every machine and every xdist worker)."""
+        if self._files is None:
+            self._files = [p.resolve() for p in discover(self.settings.fixture_dirs())]
+        return self._files
+
+    def load(self, path: Path) -> Fixture:
+        """Load and validate a fixture once per process (repetitions and explicit tests reuse it)."""
+        key = path.resolve()
+        cached = self._fixtures.get(key)
+        if cached is None:
+            try:
+                cached = load_fixture(key)
+            except FixtureError as exc:
+                cached = exc
+            self._fixtures[key] = cached
+        if isinstance(cached, FixtureError):
+            pytest.fail(f"agenttrace: cannot load the fixture: {cached}", pytrace=False)
+        return cached
+
+    @property
+    def zero_code(self) -> bool:
+        return self.settings.entrypoint is not None
+
+    # -- collection -----------------------------------------------------------------------------------------
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> FixtureFile | None:
+        if not self.zero_code or not file_path.name.endswith(SUFFIX):
+            return None
+        resolved = file_path.resolve()
+        if resolved not in set(self.fixture_files()) and not self._named_on_command_line(resolved):
+            return None
+        self._collected.add(resolved)
+        return FixtureFile.from_parent(parent, path=file_path)
+
+    def _named_on_command_line(self, path: Path) -> bool:
+        for arg in self.config.args:
+            candidate = Path(arg.split("::")[0])
+            if not candidate.is_absolute():
+                candidate = Path(self.config.invocation_params.dir) / candidate
+            if candidate.resolve() == path:
+                return True
+        return False
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        """Add the configured fixture files that the walk did not reach (``fixtures/`` beside ``tests/``).
+
+        Runs before ``-k``/``-m`` deselection and ``--lf``, so those apply to the replays as to any test.
+        Paths named on the command line restrict the run to them, as for any pytest run.
+        """
+        if not self.zero_code or self.config.args_source == pytest.Config.ArgsSource.ARGS:
+            return
+        for path in self.fixture_files():
+            if path not in self._collected:
+                self._collected.add(path)
+                items.extend(FixtureFile.from_parent(session, path=path).collect())
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Parametrize tests taking ``agenttrace_replay`` over the fixture files, ids = fixture ids."""
+        if "agenttrace_replay" not in metafunc.fixturenames:
+            return
+        marker = metafunc.definition.get_closest_marker("agenttrace")
+        selected = marker.kwargs.get("fixtures") if marker is not None else None
+        if selected is None:
+            paths = self.fixture_files()
+        else:
+            entries = [selected] if isinstance(selected, str | os.PathLike) else list(selected)
+            paths = [p.resolve() for p in discover(self.settings.root / Path(e) for e in entries)]
+        metafunc.parametrize("agenttrace_replay", paths, ids=[fixture_name(p) for p in paths], indirect=True)
+
+    # -- running ----------------------------------------------------------------------------------------------
+
+    def record_info(self, item: pytest.Item, fixture: Fixture) -> dict[str, Any]:
+        """JUnit XML properties and the per-test data that travels on the report."""
+        item.user_properties.append(("agenttrace_fixture", fixture.id))
+        if fixture.source is not None and fixture.source.trace_id:
+            item.user_properties.append(("agenttrace_trace_id", fixture.source.trace_id))
+        item.user_properties.append(("agenttrace_status", fixture.status))
+        info: dict[str, Any] = {"fixture": fixture.id, "status": fixture.status}
+        item.stash[INFO_KEY] = info
+        return info
+
+    def new_replayer(self, fixture: Fixture, match: Any = None) -> Replayer:
+        return Replayer(fixture, match=match, live_model=self.options.live_model, drift=self.options.drift)
+
+    def run_zero_code(self, item: FixtureItem) -> None:
+        fixture = self.load(item.path)
+        info = self.record_info(item, fixture)
+        settings = self.settings
+        assert settings.entrypoint is not None
+        try:
+            entrypoint = resolve(settings.entrypoint).value
+        except ConfigError as exc:
+            pytest.fail(f"agenttrace: [tool.agenttrace] entrypoint: {exc}", pytrace=False)
+        attempts = []
+        for _ in range(self.options.repeat):
+            replayer = self.new_replayer(fixture)
+            attempt = Attempt(replayer)
+            try:
+                patches = Patches(replayer, model=settings.model, tools=settings.tools)
+            except (ConfigError, TypeError) as exc:
+                pytest.fail(f"agenttrace: [tool.agenttrace]: {exc}", pytrace=False)
+            argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
+            with replayer.activate(), patches:
+                try:
+                    output = call_entrypoint(entrypoint, argument)
+                except Exception as exc:
+                    attempt.error = exc
+                else:
+                    replayer.finish(output)
+            attempts.append(self.judge(attempt, fixture))
+        self.finish(item, attempts, fixture, item.path, info)
+
+    def judge(self, attempt: Attempt, fixture: Fixture) -> Attempt:
+        return judge(attempt, fixture=fixture, policies=self.policies, options=self.options)
+
+    def finish(
+        self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, path: Path, info: dict[str, Any]
+    ) -> None:
+        last = attempts[-1]
+        if last.replayer.drifts and self.options.drift == "warn":
+            info["drift"] = [d.render() for d in last.replayer.drifts]
+        if last.updated_expect is not None:
+            info["update"] = {"path": str(path), "expect": last.updated_expect}
+        rel = _relative(path, Path(self.config.rootpath))
+        conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        """For tests taking ``agenttrace_replay``: run the checks after the test body, apply the status."""
+        from .explicit import ExplicitReplay, replay_of
+
+        replay: ExplicitReplay | None = replay_of(item)
+        if replay is None:
+            return (yield)
+        try:
+            result = yield
+        except AgentTraceError as exc:
+            replay.conclude(item, error=exc)
+            raise
+        except Exception as exc:
+            replay.conclude(item, error=exc)
+            raise
+        replay.conclude(item, error=None)
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report: pytest.TestReport = yield
+        if call.when == "call":
+            info = item.stash.get(INFO_KEY, None)
+            if info is not None:
+                report.agenttrace = info  # type: ignore[attr-defined]  # plain data: xdist sends it over
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = getattr(report, "agenttrace", None)
+        if report.when != "call" or not isinstance(info, dict) or self.is_worker:
+            return
+        name = str(info.get("fixture"))
+        if info.get("drift"):
+            self.summary.drift[name] = list(info["drift"])
+        if "pass_rate" in info:
+            self.summary.rates[name] = (
+                f"{info['passes']}/{info['repeat']} passed ({info['pass_rate']:.0%}, "
+                f"required {info['required_rate']:.0%})"
+            )
+        if info.get("update") and report.passed:
+            self.queue.add(info["update"]["path"], info["update"]["expect"])
+        if info.get("status") == "golden" and report.failed:
+            self.summary.golden_failed += 1
+
+    # -- the end ------------------------------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.is_worker and self.update:
+            self.queue.flush()
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         dirs = ", ".join(self.settings.fixtures)
         mode = "update" if self.update else "replay"
-        return f"agenttrace: fixtures={dirs} format={FORMAT_VERSION} mode={mode}"
+        extra = ""
+        if self.options.live_model:
+            extra += " live=model"
+        if self.options.repeat > 1:
+            extra += f" repeat={self.options.repeat} pass-rate={self.options.pass_rate:g}"
+        entry = self.settings.entrypoint or "(none: only tests taking agenttrace_replay)"
+        return (
+            f"agenttrace: fixtures={dirs} format={FORMAT_VERSION} mode={mode} drift={self.options.drift}{extra} "
+            f"entrypoint={entry}"
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        write = terminalreporter
+        if self.summary.drift:
+            write.section("agenttrace prompt drift", sep="-", yellow=True)
+            write.line(
+                "the agent's messages differ from the recorded requests; the recorded answers were given anyway "
+                "(--agenttrace-drift=fail makes this fail)"
+            )
+            for name, renders in sorted(self.summary.drift.items()):
+                write.line(f"{name}:")
+                for text in renders:
+                    write.line("  " + text.replace("\n", "\n  "))
+        if self.summary.rates:
+            write.section("agenttrace pass rates", sep="-")
+            for name, text in sorted(self.summary.rates.items()):
+                write.line(f"{name}: {text}")
+        if self.update or self.queue.written or self.queue.errors:
+            write.section("agenttrace update", sep="-")
+            for line in self.queue.summary_lines():
+                write.line(line)
+        elif self.summary.golden_failed:
+            write.line(
+                f"agenttrace: {self.summary.golden_failed} golden fixture(s) failed; if the new tool path is right, "
+                "re-run with --agenttrace-update to rewrite their expectations"
+            )
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
 
 
 def _is_pyproject(config: pytest.Config) -> bool:
     return config.inipath is not None and config.inipath.name == "pyproject.toml"
+
+
+__all__ = ["INFO_KEY", "AgentTraceSession", "drift_text"]

@@ -1,0 +1,167 @@
+"""From replays to a test outcome: problems found, the fixture's status, repetitions and the pass rate.
+
+Shared by the generated (zero-code) items and the explicit ``agenttrace_replay`` fixture, so a fixture
+means the same thing in CI whichever way it is replayed:
+
+- ``regression`` and ``golden`` pass when nothing is wrong (``golden`` checks the recorded tool path);
+- ``known-bad`` is a strict xfail: a problem is the expected outcome, a clean run fails the build with a
+  message to promote the fixture.
+
+A problem is an unmatched call (``on_unmatched = "fail"``), a failed check, drift under ``drift = "fail"``,
+or an exception the agent raised.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from ..model import Expect, Fixture, Policy, ToolStep
+from ..replay.errors import UnmatchedCall
+from ..replay.replayer import Replayer
+from .checking import evaluate, render
+from .options import Options
+
+
+@dataclass
+class Attempt:
+    """One replay of a fixture and what was wrong with it."""
+
+    replayer: Replayer
+    error: BaseException | None = None
+    problems: list[str] = field(default_factory=list)
+    updated_expect: dict[str, Any] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and self.error is None
+
+
+def updated_expect(fixture: Fixture, replayer: Replayer) -> dict[str, Any] | None:
+    """The fixture's ``expect`` with ``tools.sequence`` taken from the actual run; None when unchanged.
+
+    Matchers already declared for a tool in the old sequence are kept, so an update does not undo a
+    hand-written tolerance or regex.
+    """
+    old = fixture.expect.to_data() if fixture.expect is not None else {}
+    tools = dict(old.get("tools") or {})
+    matchers = {entry["name"]: entry["match"] for entry in tools.get("sequence") or () if "match" in entry}
+    sequence = []
+    for step in replayer.run.steps:
+        if step.kind not in ("tool", "approval") or not step.name:
+            continue
+        entry: dict[str, Any] = {"name": step.name}
+        arguments = step.arguments if isinstance(step, ToolStep) else getattr(step, "arguments", None)
+        if arguments is not None:
+            entry["arguments"] = arguments
+        if step.name in matchers:
+            entry["match"] = matchers[step.name]
+        sequence.append(entry)
+    tools["sequence"] = sequence
+    new = {**old, "tools": tools}
+    return None if new == old else new
+
+
+def judge(
+    attempt: Attempt,
+    *,
+    fixture: Fixture,
+    policies: list[Policy],
+    options: Options,
+) -> Attempt:
+    """Fill ``attempt.problems`` (rendered text sections) from the replay and the checks."""
+    replayer = attempt.replayer
+    error = attempt.error
+    if isinstance(error, UnmatchedCall) and any(error is miss for miss in replayer.misses):
+        attempt.error = error = None  # reported below as a miss, with its full explanation
+    problems = attempt.problems
+    for miss in replayer.misses:
+        problems.append(miss.description)
+    golden = fixture.status == "golden"
+    checked = fixture
+    if not replayer.misses and error is None:
+        if golden and options.update:
+            attempt.updated_expect = updated_expect(fixture, replayer)
+            if attempt.updated_expect is not None:
+                checked = fixture.model_copy(update={"expect": Expect.model_validate(attempt.updated_expect)})
+        failures = evaluate(checked, replayer.run, policies=policies, golden=golden)
+        if failures:
+            problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
+    elif replayer.misses:
+        problems.append("checks not run: the replay stopped at an unmatched call")
+        if error is not None:
+            problems.append(f"then the agent raised {type(error).__name__}: {error}")
+            attempt.error = None
+    if options.drift == "fail" and replayer.drifts:
+        problems.append(drift_text(replayer, "prompt drift (drift = fail)"))
+    return attempt
+
+
+def drift_text(replayer: Replayer, title: str) -> str:
+    return "\n".join([title + ":", *("  " + d.render().replace("\n", "\n  ") for d in replayer.drifts)])
+
+
+def _header(fixture: Fixture, path: Path | None) -> str:
+    where = f", {path}" if path is not None else ""
+    return f"agenttrace: fixture {fixture.id!r} ({fixture.status}{where})"
+
+
+def _error_text(error: BaseException) -> str:
+    lines = traceback.format_exception_only(type(error), error)
+    return "the agent raised " + "".join(lines).strip()
+
+
+def conclude(
+    attempts: list[Attempt], *, fixture: Fixture, path: Path | None, options: Options, info: dict[str, Any]
+) -> None:
+    """Turn the attempts into the test outcome: return (pass), ``pytest.fail``, ``xfail``, or re-raise."""
+    passes = sum(1 for a in attempts if a.passed)
+    total = len(attempts)
+    rate = passes / total
+    if total > 1:
+        info["pass_rate"] = rate
+        info["passes"] = passes
+        info["repeat"] = total
+        info["required_rate"] = options.pass_rate
+    ok = rate >= options.pass_rate if total > 1 else attempts[0].passed
+    failing = next((a for a in attempts if not a.passed), None)
+    if fixture.status == "known-bad":
+        if ok:
+            target = str(path) if path is not None else fixture.id
+            pytest.fail(
+                f"{_header(fixture, path)} passed, but it is marked known-bad: the bug it records looks fixed. "
+                f"Promote it: agenttrace mark {target} --regression",
+                pytrace=False,
+            )
+        reason = failing.problems[0] if failing and failing.problems else ""
+        if failing and not reason and failing.error is not None:
+            reason = _error_text(failing.error)
+        _xfail(f"known-bad: {reason.splitlines()[0] if reason else 'fails as recorded'}", failing)
+    if ok:
+        return
+    assert failing is not None
+    sections = [_header(fixture, path)]
+    if total > 1:
+        sections.append(
+            f"passed {passes}/{total} repetitions ({rate:.0%}), required {options.pass_rate:.0%}; "
+            "the first failing one:"
+        )
+    if failing.problems:
+        sections.extend(failing.problems)
+        if failing.error is not None:
+            sections.append(_error_text(failing.error))
+    elif failing.error is not None:
+        if total == 1:
+            raise failing.error  # the agent's own exception, with its traceback
+        sections.append(_error_text(failing.error))
+    if options.drift == "warn" and failing.replayer.drifts:
+        sections.append(drift_text(failing.replayer, "prompt drift (information)"))
+    pytest.fail("\n\n".join(sections), pytrace=False)
+
+
+def _xfail(reason: str, attempt: Attempt | None) -> NoReturn:
+    pytest.xfail(reason)
