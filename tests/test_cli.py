@@ -104,13 +104,15 @@ def test_show_prints_a_timeline(fixture_file):
     assert lines[1] == "reason: refund of $850 issued without approval"
     assert lines[2] == 'input:  "My order (ORD-2002) stopped working"'
     body = "\n".join(lines[4:])
-    assert 'lookup_order(order_id="ORD-2002")' in body
+    assert '→ lookup_order(order_id="ORD-2002")' in body  # the model's request
+    assert 'order_id="ORD-2002" → {"order_id": "ORD-2002", "total": 850.0' in body  # the tool's answer
     assert "120/15" in body
     assert "410 ms" in body
-    refund = next(line for line in lines if "issue_refund(" in line and line.split()[2] == "tool")
+    refund = next(line for line in lines if " tool " in line and "issue_refund" in line)
+    assert 'order_id="ORD-2002", amount=850.0' in refund
     assert "✗ RefundLimitExceeded: refunds over $100 need approval" in refund
     assert "\x1b[" not in result.stdout  # no colour when not a terminal
-    assert lines[-1] == "totals: 4 steps, 2 model calls, 2 tool calls, 1 errors, 365 tokens, 912 ms"
+    assert lines[-1] == "totals: 4 steps, 2 model calls, 2 tool calls, 1 error, 365 tokens, 912 ms"
 
 
 def test_show_colours_errors_when_asked(fixture_file):

@@ -73,7 +73,7 @@ def _detail(step: Step, width: int) -> str:
         return ""
     if step.kind in ("tool", "approval"):
         arguments = step.arguments if step.arguments is not None else getattr(step, "arguments_text", None)
-        text = call_text(step.name or "?", arguments, width // 2 + 10)
+        text = call_text("", arguments, width // 2 + 10)[1:-1]  # the name is in its own column
         if "result" in step.model_fields_set and step.error is None:
             text += " → " + short_json(step.result, width // 2)
         return clip(text, width)
@@ -133,7 +133,7 @@ def render_timeline(fixture: Fixture, *, color: bool = False, width: int = 120) 
     )
     for index, (step, depth) in enumerate(zip(fixture.steps, _depths(fixture.steps), strict=True)):
         start = _start(step)
-        offset = f"+{(start - origin).total_seconds():.2f}s" if start and origin else ""
+        offset = "+" + _ms((start - origin).total_seconds() * 1000) if start and origin else ""
         tokens = ""
         if step.kind == "model" and step.usage is not None:
             tokens = f"{step.usage.input_tokens or 0}/{step.usage.output_tokens or 0}"
@@ -156,7 +156,7 @@ def render_timeline(fixture: Fixture, *, color: bool = False, width: int = 120) 
             f"{totals.tool_calls} tool calls",
         ]
         if totals.errors:
-            parts.append(paint(f"{totals.errors} errors", "red"))
+            parts.append(paint(f"{totals.errors} error{'s' if totals.errors != 1 else ''}", "red"))
         if totals.total_tokens is not None:
             parts.append(f"{totals.total_tokens} tokens")
         if totals.cost is not None:
