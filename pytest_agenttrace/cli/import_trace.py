@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import TraceFormatError
 from ..importers import ImportRun, ImportSettings, describe, format_names, options_from_config
 from ..importers.naming import check_id
 from ..importers.progress import Progress
@@ -176,7 +177,10 @@ def run(args: argparse.Namespace) -> int:
         )
     size = args.export.stat().st_size if args.export.is_file() else 0
     progress = Progress(str(args.export), size, enabled=False if args.quiet else None)
-    importer_run = ImportRun(args.export, settings, on_trace=lambda: progress.update(traces=1))
+    try:
+        importer_run = ImportRun(args.export, settings, on_trace=lambda: progress.update(traces=1))
+    except TraceFormatError as exc:
+        return _error(str(exc))
     for outcome in importer_run:
         progress.clear()
         if outcome.action == "failed":
