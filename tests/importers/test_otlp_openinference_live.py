@@ -57,7 +57,9 @@ class _ToolSpan:
         self.span.set_attribute("output.mime_type", "application/json")
 
 
-def _produce(script: list[Any], user_text: str, tmp_path: Path) -> tuple[Path, FakeOpenAI, list[Any], Exception | None]:
+def _produce(
+    script: list[Any], user_text: str, tmp_path: Path
+) -> tuple[Path, FakeOpenAI, list[Any], Exception | None]:
     from openinference.instrumentation.openai import OpenAIInstrumentor
 
     exporter = InMemorySpanExporter()
