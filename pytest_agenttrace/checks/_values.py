@@ -51,21 +51,26 @@ def format_path(parts: Iterable[Any], root: str = "") -> str:
 _TOKEN = re.compile(r"\[(\d+|\*)\]|\.?([^.\[\]]+)")
 
 
-def split_path(path: str) -> list[str | int]:
-    """``customer.items[0].sku`` -> ``["customer", "items", 0, "sku"]``."""
+@lru_cache(maxsize=1024)
+def _split(path: str) -> tuple[str | int, ...]:
     parts: list[str | int] = []
     for index, name in _TOKEN.findall(path):
         if index:
             parts.append(int(index) if index != "*" else "*")
         else:
             parts.append(name)
-    return parts
+    return tuple(parts)
+
+
+def split_path(path: str) -> list[str | int]:
+    """``customer.items[0].sku`` -> ``["customer", "items", 0, "sku"]``."""
+    return list(_split(path))
 
 
 def get_path(value: Any, path: str) -> Any:
     """The value at ``path`` (parsing JSON text met on the way), or ``MISSING``."""
     current = value
-    for part in split_path(path):
+    for part in _split(path):
         current = decode_json_text(current, deep=False)
         in_list = isinstance(part, int) and isinstance(current, list) and -len(current) <= part < len(current)
         in_dict = isinstance(part, str) and isinstance(current, dict) and part in current

@@ -137,35 +137,54 @@ class _Search:
     step: int | None = None
 
 
-def _search(
-    run: ActualRun, indices: range, required: RequiredCall, arguments: Any, own_index: int
-) -> _Search:
+class _Index:
+    """Where each tool name and the approval steps occur in a run, built once for all policies."""
+
+    def __init__(self, run: ActualRun) -> None:
+        self.by_name: dict[str, list[int]] = {}
+        self.approvals: list[int] = []
+        for index, step in enumerate(run.steps):
+            if isinstance(step, ToolStep | ApprovalStep) and step.name:
+                self.by_name.setdefault(step.name, []).append(index)
+            if isinstance(step, ApprovalStep):
+                self.approvals.append(index)
+
+    def candidates(self, required: RequiredCall, own: int, before: bool) -> list[int]:
+        found: set[int] = set()
+        if required.tool is not None:
+            found.update(self.by_name.get(required.tool, ()))
+        if required.approval:
+            found.update(self.approvals)
+        if before:  # nearest first: the approval that counts is usually the one just before the call
+            return sorted((i for i in found if i < own), reverse=True)
+        return sorted(i for i in found if i > own)
+
+
+def _search(run: ActualRun, indices: list[int], required: RequiredCall, arguments: Any) -> _Search:
     result = _Search()
     for index in indices:
         step = run.steps[index]
-        is_approval = isinstance(step, ApprovalStep)
-        named = required.tool is not None and step.name == required.tool
-        if not (named and isinstance(step, ToolStep | ApprovalStep)) and not (
-            required.approval and is_approval
-        ):
-            continue
-        if index == own_index:
-            continue
         result.candidates += 1
         label = f"{step.name or step.kind} at step {index}"
-        their_arguments, _ = arguments_of(step)
         if required.same:
-            differing = [
-                (name, get_path(arguments, name), get_path(their_arguments, name))
-                for name in required.same
-                if not _same_value(get_path(arguments, name), get_path(their_arguments, name))
-            ]
-            if differing:
-                name, ours, theirs = differing[0]
-                theirs_text = "no " + name if theirs is MISSING else f"{name} {short(theirs, 40)}"
-                ours_text = "none" if ours is MISSING else short(ours, 40)
-                result.reason = result.reason or f"{label} was for {theirs_text}, not {ours_text}"
-                result.step = result.step if result.step is not None else index
+            their_arguments, _ = arguments_of(step)
+            differing = next(
+                (
+                    name
+                    for name in required.same
+                    if not _same_value(get_path(arguments, name), get_path(their_arguments, name))
+                ),
+                None,
+            )
+            if differing is not None:
+                if result.reason is None:
+                    ours, theirs = get_path(arguments, differing), get_path(their_arguments, differing)
+                    theirs_text = (
+                        "no " + differing if theirs is MISSING else f"{differing} {short(theirs, 40)}"
+                    )
+                    ours_text = "none" if ours is MISSING else short(ours, 40)
+                    result.reason = f"{label} was for {theirs_text}, not {ours_text}"
+                    result.step = index
                 continue
         if (
             isinstance(step, ApprovalStep)
@@ -197,7 +216,7 @@ def _required_name(required: RequiredCall) -> str:
     return required.tool or "an approval step"
 
 
-def _check_one(policy: Policy, run: ActualRun, source: str) -> list[CheckFailure]:
+def _check_one(policy: Policy, run: ActualRun, source: str, index_: _Index) -> list[CheckFailure]:
     failures: list[CheckFailure] = []
     for index, step in enumerate(run.steps):
         if not isinstance(step, ToolStep) or step.name != policy.tool:
@@ -221,13 +240,11 @@ def _check_one(policy: Policy, run: ActualRun, source: str) -> list[CheckFailure
                     source=source,
                 )
             )
-        for field, required, indices in (
-            ("requires", policy.requires, range(index)),
-            ("then", policy.then, range(index + 1, len(run.steps))),
-        ):
+        for field, required in (("requires", policy.requires), ("then", policy.then)):
             if required is None:
                 continue
-            found = _search(run, indices, required, arguments, index)
+            indices = index_.candidates(required, index, before=field == "requires")
+            found = _search(run, indices, required, arguments)
             if found.found is not None:
                 continue
             name = _required_name(required)
@@ -240,7 +257,7 @@ def _check_one(policy: Policy, run: ActualRun, source: str) -> list[CheckFailure
             verb = "ran without a granted approval" if field == "requires" else "was not followed as required"
             if field == "requires" and required.tool and not required.approval and found.candidates == 0:
                 verb = f"ran without {required.tool} before it"
-                what = f"no {required.tool} call in the {len(range(index))} steps before step {index}"
+                what = f"no {required.tool} call in the {index} steps before step {index}"
             details = list(extra)
             if required.result is not None:
                 details.append(
@@ -267,10 +284,12 @@ def check_policies(
 ) -> list[CheckFailure]:
     """Every violation of ``policies`` in ``run``; ``sources`` names where each policy was written."""
     failures: list[CheckFailure] = []
+    index = _Index(run) if policies else None
     for number, policy in enumerate(policies):
         source = sources[number] if sources is not None else f"policy {policy.id}"
         try:
-            failures += _check_one(policy, run, source)
+            assert index is not None
+            failures += _check_one(policy, run, source, index)
         except SchemaProblem as exc:
             failures.append(
                 CheckFailure(check=f"policy:{policy.id}", message=f"{source}: {exc}", source=source)

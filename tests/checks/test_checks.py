@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from pytest_agenttrace import checks
 from pytest_agenttrace.checks.policies import load_policies, parse_policies
@@ -16,7 +17,7 @@ from pytest_agenttrace.model import Usage
 from pytest_agenttrace.report.assertrepr import trace_assertrepr_compare
 from pytest_agenttrace.report.failures import render_failures
 
-from .builders import make_fixture, model, recorded, refund_run, replayed, tool
+from .builders import model, recorded, refund_run, replayed, tool
 
 APPROVAL_POLICY: dict[str, Any] = {
     "id": "refund-needs-approval",
@@ -86,12 +87,12 @@ def test_sequence_passes_and_fails_with_argument_lines() -> None:
 
 def test_sequence_reports_extra_and_missing_calls() -> None:
     expect = {"tools": {"sequence": [{"name": "lookup_order"}]}}
-    failures, text = text_of(refund_run(), expect=expect)
+    _, text = text_of(refund_run(), expect=expect)
     assert "call 2: unexpected issue_refund(" in text
     expect = {
         "tools": {"sequence": [{"name": "lookup_order"}, {"name": "issue_refund"}, {"name": "audit_log"}]}
     }
-    failures, text = text_of(refund_run(), expect=expect)
+    _failures, text = text_of(refund_run(), expect=expect)
     assert "call 3: expected audit_log(…), but the run made no more calls" in text
 
 
@@ -99,7 +100,7 @@ def test_subsequence() -> None:
     ok = {"tools": {"subsequence": [{"name": "lookup_order"}, {"name": "issue_refund"}]}}
     assert text_of(refund_run(approved=True), expect=ok)[0] == []
     wrong_order = {"tools": {"subsequence": [{"name": "issue_refund"}, {"name": "lookup_order"}]}}
-    failures, text = text_of(refund_run(), expect=wrong_order)
+    _failures, text = text_of(refund_run(), expect=wrong_order)
     assert "expected call 2 lookup_order(…) not found after step 3" in text
     assert "lookup_order was called only earlier, at step(s) 1" in text
 
@@ -119,13 +120,13 @@ def test_set_uses_a_full_matching() -> None:
 
 
 def test_forbidden_and_max_calls() -> None:
-    failures, text = text_of(refund_run(), expect={"tools": {"forbidden": ["issue_refund"]}})
+    _, text = text_of(refund_run(), expect={"tools": {"forbidden": ["issue_refund"]}})
     assert "[1] tools.forbidden · step 3 (tool issue_refund)" in text
     steps = refund_run()[:2] * 1
     loop = [model(("lookup_order", {"order_id": "ORD-1"}))] + [
         tool("lookup_order", {"order_id": "ORD-1"}, {}) for _ in range(4)
     ]
-    failures, text = text_of(steps + loop, expect={"tools": {"max_calls": {"lookup_order": 3}}})
+    _failures, text = text_of(steps + loop, expect={"tools": {"max_calls": {"lookup_order": 3}}})
     assert "lookup_order called 5 times, limit 3" in text
 
 
@@ -149,7 +150,7 @@ def test_matchers_ignore_tolerance_regex_schema() -> None:
     assert text_of(refund_run(), expect=expect)[0] == []
     expect["tools"]["subsequence"][0]["match"]["tolerance"] = 0.1
     expect["tools"]["subsequence"][0]["match"]["schema"] = {"properties": {"amount": {"maximum": 100}}}
-    failures, text = text_of(refund_run(), expect=expect)
+    _failures, text = text_of(refund_run(), expect=expect)
     assert "steps[3].arguments.amount: expected <= 100, got 5000" in text
     assert "steps[3].arguments.amount: expected 4999.5 ± 0.1, got 5000" in text
 
@@ -168,7 +169,7 @@ def test_arguments_recorded_as_text_are_parsed_or_reported() -> None:
     steps = refund_run()
     del steps[3]["arguments"]
     steps[3]["arguments_text"] = '{"order_id": "ORD-1", "amount": 5000'
-    failures, text = text_of(steps)
+    _failures, text = text_of(steps)
     assert "issue_refund at step 3: arguments are not valid JSON" in text
 
 
@@ -211,7 +212,7 @@ def test_policy_denied_approval() -> None:
 
 def test_policy_approval_for_a_different_order() -> None:
     steps = refund_run(5000, approved=True, approval_order="ORD-2")
-    failures, text = text_of(steps, pols=policies(APPROVAL_POLICY))
+    _failures, text = text_of(steps, pols=policies(APPROVAL_POLICY))
     assert 'request_approval at step 3 was for order_id "ORD-2", not "ORD-1"' in text
 
 
@@ -262,7 +263,7 @@ def test_policy_approval_result_as_json_text_and_approval_steps() -> None:
     any_approval = {"id": "manager", "tool": "issue_refund", "requires": {"approval": True}}
     steps = refund_run(5000)
     steps.insert(2, approval("denied", {"order_id": "ORD-1"}))
-    failures, text = text_of(steps, pols=policies(any_approval))
+    _failures, text = text_of(steps, pols=policies(any_approval))
     assert "manager_approval at step 2 was denied" in text
     steps[2] = approval("approved", {"order_id": "ORD-1"})
     assert text_of(steps, pols=policies(any_approval))[0] == []
@@ -274,7 +275,7 @@ def test_policy_then() -> None:
         "tool": "issue_refund",
         "then": {"tool": "audit_log", "same": ["order_id"]},
     }
-    failures, text = text_of(refund_run(), pols=policies(audit))
+    _failures, text = text_of(refund_run(), pols=policies(audit))
     assert "was not followed as required: no audit_log after it" in text
     steps = refund_run()
     steps.insert(4, tool("audit_log", {"order_id": "ORD-1"}, "ok"))
@@ -357,14 +358,9 @@ def test_output_schema_text_rules_predicates_and_model() -> None:
     )
 
 
-class Reply:  # replaced below by a pydantic model; kept tiny to show dotted-path resolution
-    pass
+class Reply(BaseModel):
+    """The output model the output example names by dotted path."""
 
-
-from pydantic import BaseModel  # noqa: E402
-
-
-class Reply(BaseModel):  # type: ignore[no-redef]
     total: float
     text: str
 
@@ -407,19 +403,25 @@ def test_budgets_show_figure_and_limit() -> None:
 def test_prices_defaults_overrides_and_replay_cost() -> None:
     usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=500_000)
     cost = estimate_cost("openai/gpt-4o-2024-08-06", usage)
-    assert cost is not None and cost.estimated and cost.amount == pytest.approx(1.25 + 0.625 + 10)
+    assert cost is not None
+    assert cost.estimated
+    assert cost.amount == pytest.approx(1.25 + 0.625 + 10)
     assert estimate_cost("gpt-4o-mini-2024-07-18", Usage(input_tokens=1_000_000)).amount == pytest.approx(
         0.15
     )  # type: ignore[union-attr]
     table = PriceTable.from_config({"my-model": {"input": 1, "output": 2}})
     assert estimate_cost("my-model", Usage(output_tokens=1_000_000), table).amount == 2  # type: ignore[union-attr]
-    with pytest.raises(ConfigError, match="'my-model'.input: expected a number"):
+    with pytest.raises(ConfigError, match=r"'my-model'\.input: expected a number"):
         PriceTable.from_config({"my-model": {"input": "x", "output": 2}})
     fixture, run = recorded(refund_run())
     summary = replay_cost(run)
-    assert summary is not None and summary.model_calls == 3 and summary.estimated
+    assert summary is not None
+    assert summary.model_calls == 3
+    assert summary.estimated
     line = checks.replay_cost_line(fixture, run)
-    assert line is not None and line.startswith("refund: replay cost $0.000081 (estimated) for 3 model calls") and line.endswith("+0%")
+    assert line is not None
+    assert line.startswith("refund: replay cost $0.000081 (estimated) for 3 model calls")
+    assert line.endswith("+0%")
     doubled = replayed(fixture, refund_run() + refund_run())
     doubled.answered_by = {i: i % 6 for i in range(len(doubled.steps))}
     assert checks.replay_cost_line(fixture, doubled).endswith("+100%")  # type: ignore[union-attr]
@@ -430,12 +432,13 @@ def test_prices_defaults_overrides_and_replay_cost() -> None:
 
 def test_several_failures_all_reported_and_verbose_is_complete() -> None:
     expect = {"tools": {"forbidden": ["lookup_order"]}, "budgets": {"max_tool_calls": 1}}
-    failures, short = text_of(refund_run(), expect=expect, pols=policies(APPROVAL_POLICY))
+    _failures, short = text_of(refund_run(), expect=expect, pols=policies(APPROVAL_POLICY))
     assert short.startswith("3 checks failed for fixture 'refund' (regression)")
     assert "[3] budgets.max_tool_calls" in short
     _, verbose = text_of(refund_run(), expect=expect, pols=policies(APPROVAL_POLICY), verbose=True)
     assert "rule: policies[0] (refund-needs-approval)" in verbose
-    assert "timeline:" in short and "│ recording" in short
+    assert "timeline:" in short
+    assert "│ recording" in short
 
 
 def test_passing_evaluate_never_calls_deepdiff(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -473,5 +476,25 @@ def test_assertrepr_helper() -> None:
 
 def test_invalid_schema_in_expectation_is_a_failure_not_a_crash() -> None:
     expect = {"output": {"schema": {"type": "nope"}}}
-    failures, text = text_of(refund_run(), expect=expect)
+    _failures, text = text_of(refund_run(), expect=expect)
     assert "expect.output.schema: invalid JSON Schema" in text
+
+
+def test_a_1mb_fixture_failure_is_reported_quickly() -> None:
+    import importlib.util
+    import time
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_checks.py"
+    spec = importlib.util.spec_from_file_location("bench_checks", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    fixture, run, size = bench.build()
+    assert size >= 1_000_000
+    start = time.perf_counter()
+    failures = checks.evaluate(fixture, run, policies=policies(bench.POLICY))
+    text = render_failures(fixture, run, failures, verbose=False)
+    elapsed = time.perf_counter() - start
+    assert "policy:refund-needs-approval · step 1984 (tool issue_refund)" in text
+    assert elapsed < 5  # loosely; bench/bench_checks.py holds it to 1 s
