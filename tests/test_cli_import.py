@@ -258,3 +258,17 @@ def test_shipped_entry_point(work: Path) -> None:
     )
     assert result.returncode == 0
     assert files(work / "e") == ["acme-support-3e7fe905.trace.json"]
+
+
+def test_docs_examples_run(tmp_path: Path) -> None:
+    """Every `$ agenttrace ...` example in docs/importers.md runs, in order, against the files it names."""
+    root = Path(__file__).parent.parent
+    text = (root / "docs" / "importers.md").read_text().replace("\\\n", " ")
+    commands = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("$ agenttrace ")]
+    assert len(commands) >= 5
+    for command in commands:
+        argv = command.replace("/tmp/fx", str(tmp_path / "fx")).split()
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest_agenttrace", *argv[1:]], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, (command, result.stderr)

@@ -215,3 +215,20 @@ def test_failed_only_and_trace_id_filters(tmp_path: Path) -> None:
     outcomes = list(run)
     assert outcomes[-1].message.endswith("trace nope: not found in the export")
     assert not run.summary.ok
+
+
+def test_progress_draws_on_a_terminal_only() -> None:
+    import io
+
+    from pytest_agenttrace.importers.progress import Progress
+
+    stream = io.StringIO()
+    shown = Progress("x.jsonl", 3 << 20, stream=stream, enabled=True)
+    shown.update(traces=2, written=1)
+    shown.clear()
+    assert "importing x.jsonl (3.0 MB)" in stream.getvalue()
+    assert "2 traces, 1 written" in stream.getvalue()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    silent = io.StringIO()
+    Progress("x", 1, stream=silent).update(traces=1)  # StringIO is not a TTY
+    assert silent.getvalue() == ""
