@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import importlib.util
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,9 @@ from ._common import AdapterError
 if TYPE_CHECKING:
     from ..replay.replayer import Replayer
 
-__all__ = ["Reply", "Route", "dummy_api_keys", "sse"]
+__all__ = ["Reply", "Route", "dummy_api_keys", "patch_http", "pieces", "sse"]
+
+_PIECE = re.compile(r"\s*\S+|\s+")
 
 # Recorded error type names -> the HTTP status the provider answers them with.
 _ERROR_STATUS = {
@@ -143,3 +147,27 @@ def dummy_api_keys(*providers: str) -> Iterator[None]:
     finally:
         for name in added:
             os.environ.pop(name, None)
+
+
+def pieces(text: str, size: int = 0) -> list[str]:
+    """Text cut the way a model streams it: word by word, or in ``size``-character pieces (JSON)."""
+    if not text:
+        return []
+    if size:
+        return [text[i : i + size] for i in range(0, len(text), size)]
+    return _PIECE.findall(text)
+
+
+@contextlib.contextmanager
+def patch_http(route: Route) -> Iterator[None]:
+    """Patch the default transports of ``httpx2`` and of ``httpx`` (each when installed) for ``route``."""
+    with contextlib.ExitStack() as stack:
+        if importlib.util.find_spec("httpx2") is not None:
+            from ._httpx2 import patch_transports
+
+            stack.enter_context(patch_transports(route))
+        if importlib.util.find_spec("httpx") is not None:
+            from ._httpx1 import patch_transports as patch_httpx
+
+            stack.enter_context(patch_httpx(route))
+        yield

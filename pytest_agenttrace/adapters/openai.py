@@ -16,13 +16,11 @@ Three ways in, from the least to the most invasive:
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._common import Answer, ask, chat_tools, json_text, parameters_of, text_content
-from ._http import Reply, Route, dummy_api_keys, sse
+from ._http import Reply, Route, dummy_api_keys, patch_http, pieces, sse
 
 if TYPE_CHECKING:
     from ..replay.replayer import Replayer
@@ -33,16 +31,6 @@ HttpLibrary = Literal["auto", "httpx2", "httpx"]
 _CREATED = 1_700_000_000  # a fixed timestamp: the same fixture gives the same bytes on every replay
 _CHAT_SKIP = frozenset({"messages", "tools", "model", "stream", "stream_options", "functions"})
 _RESPONSES_SKIP = frozenset({"input", "instructions", "tools", "model", "stream", "stream_options"})
-_PIECE = re.compile(r"\s*\S+|\s+")
-
-
-def _pieces(text: str, size: int = 0) -> list[str]:
-    """Text cut the way a model streams it: word by word, or in ``size``-character pieces (JSON)."""
-    if not text:
-        return []
-    if size:
-        return [text[i : i + size] for i in range(0, len(text), size)]
-    return _PIECE.findall(text)
 
 
 def _finish_reason(answer: Answer, has_calls: bool) -> str:
@@ -141,14 +129,14 @@ def chat_chunks(answer: Answer, model: str | None, include_usage: bool) -> list[
         return sse(body)
 
     out = [chunk({"role": "assistant", "content": "", "refusal": None})]
-    out.extend(chunk({"content": piece}) for piece in _pieces(text or ""))
+    out.extend(chunk({"content": piece}) for piece in pieces(text or ""))
     for index, call in enumerate(calls):
         function = call["function"]
         first = {"index": index, "id": call["id"], "type": "function"}
         out.append(
             chunk({"tool_calls": [{**first, "function": {"name": function["name"], "arguments": ""}}]})
         )
-        for piece in _pieces(function["arguments"], 16):
+        for piece in pieces(function["arguments"], 16):
             out.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
     out.append(chunk({}, _finish_reason(answer, bool(calls))))
     if include_usage:
@@ -312,7 +300,7 @@ def response_events(answer: Answer, request: dict[str, Any]) -> list[bytes]:
                 content_index=0,
                 part={**part, "text": ""},
             )
-            for piece in _pieces(part["text"]):
+            for piece in pieces(part["text"]):
                 emit(
                     "response.output_text.delta",
                     item_id=item_id,
@@ -338,7 +326,7 @@ def response_events(answer: Answer, request: dict[str, Any]) -> list[bytes]:
                 output_index=index,
                 item={**item, "status": "in_progress", "arguments": ""},
             )
-            for piece in _pieces(item["arguments"], 16):
+            for piece in pieces(item["arguments"], 16):
                 emit(
                     "response.function_call_arguments.delta", item_id=item_id, output_index=index, delta=piece
                 )
@@ -439,21 +427,6 @@ def async_client(replayer: Replayer, **kwargs: Any) -> Any:
     return openai.AsyncOpenAI(
         http_client=openai.DefaultAsyncHttpxClient(transport=transport(replayer)), **kwargs
     )
-
-
-@contextlib.contextmanager
-def patch_http(route: Route) -> Iterator[None]:
-    """Patch the default transports of ``httpx2`` and of ``httpx`` (each when installed) for ``route``."""
-    with contextlib.ExitStack() as stack:
-        if importlib.util.find_spec("httpx2") is not None:
-            from ._httpx2 import patch_transports
-
-            stack.enter_context(patch_transports(route))
-        if importlib.util.find_spec("httpx") is not None:
-            from ._httpx1 import patch_transports as patch_httpx
-
-            stack.enter_context(patch_httpx(route))
-        yield
 
 
 @contextlib.contextmanager
