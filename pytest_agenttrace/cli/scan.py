@@ -1,25 +1,108 @@
 """``agenttrace scan [PATH...]``: find secrets and personal data left in fixture files.
 
-PLACEHOLDER until the redaction issue lands: the command is registered so that ``--help`` lists it.
+The same detectors and ``[tool.agenttrace.redact]`` settings as the import's redaction, so a fixture that
+import would have written differently fails the scan: one that was imported with ``--no-redact``, edited
+by hand, or written before a pattern was added to the configuration. Findings name the file, the JSON path
+and the detector, never the value, because CI logs are read by more people than the repository.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
+
+from ..errors import FixtureError
+from ..redact import detector_names, scan_document, settings_from_config
+from ..store import discover, parse_json
+from ..store.load import read_bytes
+from ._common import add_config_option, config_from
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
         help="find secrets and personal data in fixture files",
-        description="Scan fixture files for secrets and personal data.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Scan fixture files (*.trace.json) for secrets and personal data with the detectors the import\n"
+            "redacts with: API keys and tokens, private keys, passwords in URLs, e-mail addresses, phone and\n"
+            "card numbers, IBANs, IP addresses, plus the patterns, drop paths and allowlist configured in\n"
+            "[tool.agenttrace.redact]. Placeholders such as <EMAIL_1> are clean.\n\n"
+            "Prints one line per finding, `FILE: JSON.PATH: DETECTOR`, never the value itself, and exits 1\n"
+            "if there is any, so it can guard CI or a pre-commit hook."
+        ),
+        epilog=(
+            "detectors: " + ", ".join(detector_names()) + "\n\n"
+            "exit codes: 0 clean, 1 findings, 2 a file or folder that cannot be read, or bad configuration\n\n"
+            "examples:\n"
+            "  agenttrace scan                       # the fixture folders of [tool.agenttrace]\n"
+            "  agenttrace scan fixtures/refund.trace.json\n"
+            "  agenttrace scan 'fixtures/**/*.trace.json' --disable phone"
+        ),
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=Path,
+        help="fixture files, folders or globs (default: the `fixtures` folders of [tool.agenttrace])",
+    )
+    parser.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="DETECTOR",
+        help="also turn off this detector for this scan (repeatable), on top of the configured `disable`",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    add_config_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("agenttrace scan: not available yet", file=sys.stderr)
-    return 2
+    config = config_from(args)
+    table = dict(config.redact)
+    if args.disable:
+        table["disable"] = [*table.get("disable", []), *args.disable]
+    settings = settings_from_config(table)  # a ConfigError becomes one line and exit code 2
+    entries = list(args.paths) or config.fixture_dirs()
+    for entry in args.paths:
+        if not any(ch in str(entry) for ch in "*?[") and not entry.exists():
+            print(f"agenttrace scan: {entry}: no such file or folder", file=sys.stderr)
+            return EXIT_USAGE
+    files = discover(entries)
+    # a file named explicitly is scanned even without the .trace.json suffix
+    files += [p for p in args.paths if p.is_file() and p not in files]
+    unreadable = 0
+    dirty = 0
+    findings = 0
+    for path in files:
+        try:
+            document = parse_json(read_bytes(path), path)
+        except FixtureError as exc:
+            print(f"agenttrace scan: {exc}", file=sys.stderr)
+            unreadable += 1
+            continue
+        found = scan_document(document, settings)
+        for finding in found:
+            print(f"{path}: {finding.path}: {finding.detector}")
+        findings += len(found)
+        dirty += bool(found)
+    if not args.quiet:
+        if not files:
+            print(
+                "agenttrace scan: no fixture files found in " + ", ".join(map(str, entries)), file=sys.stderr
+            )
+        else:
+            print(
+                f"{len(files)} file(s) scanned: {len(files) - dirty - unreadable} clean, "
+                f"{dirty} with {findings} finding(s), {unreadable} unreadable",
+                file=sys.stderr,
+            )
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_FOUND if dirty else EXIT_OK

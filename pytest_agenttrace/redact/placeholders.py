@@ -12,6 +12,7 @@ redacted document (or scanning one) finds nothing new.
 
 from __future__ import annotations
 
+import json
 import re
 
 __all__ = ["PLACEHOLDER", "Placeholders", "is_masked"]
@@ -40,6 +41,8 @@ class Placeholders:
 
     def get(self, label: str, value: str) -> str:
         """The placeholder of ``value``; the first detector to see a value names it."""
+        if "\\" in value:
+            value = _unescaped(value)
         found = self._by_value.get(value)
         if found is not None:
             return found
@@ -52,3 +55,22 @@ class Placeholders:
         self._by_value[value] = placeholder
         self.allocated.add(placeholder)
         return placeholder
+
+
+def _unescaped(value: str) -> str:
+    """A value found in JSON text nested in a string, with its escapes undone (at every nesting level).
+
+    A PEM block inside a tool call's ``arguments`` text reads ``-----BEGIN ...\\nMIIE...``; undoing the
+    escapes gives the same text as the block found in a plain string, and so the same placeholder.
+    """
+    for _ in range(8):
+        try:
+            decoded = json.loads(f'"{value}"')
+        except ValueError:
+            return value
+        if not isinstance(decoded, str) or decoded == value:
+            return value
+        value = decoded
+        if "\\" not in value:
+            break
+    return value

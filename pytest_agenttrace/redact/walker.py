@@ -203,7 +203,11 @@ def scan_tree(document: Any, settings: RedactSettings) -> list[Finding]:
                     if done >= 0:
                         findings.append(Finding(child, paths.origins[done]))
                         continue
-                findings.extend(Finding(child + " (key)", d) for d in detectors_in(key))
+                in_key = detectors_in(key)
+                if in_key:
+                    # the path must not show the value it reports: the key stands in as its detector
+                    child = f"{path}[<{in_key[0]}>]"
+                    findings.extend(Finding(f"{child} (key)", d) for d in in_key)
                 visit(item, child, _field_of(key, scanner), child_states)
         elif isinstance(value, list):
             for index, item in enumerate(value):
