@@ -19,6 +19,9 @@ if TYPE_CHECKING:
         TraceFormatError,
     )
     from .model import FORMAT_VERSION, Fixture, Message, ModelStep, Step, ToolCall, ToolStep
+    from .replay.decorators import replay_model, replay_tool
+    from .replay.errors import RecordedModelError, RecordedToolError, ReplayError, UnmatchedCall
+    from .replay.replayer import Replayer
     from .store import dump_fixture, load_fixture, save_fixture
 
 __all__ = [
@@ -30,13 +33,20 @@ __all__ = [
     "FixtureVersionError",
     "Message",
     "ModelStep",
+    "RecordedModelError",
+    "RecordedToolError",
+    "ReplayError",
+    "Replayer",
     "Step",
     "ToolCall",
     "ToolStep",
     "TraceFormatError",
+    "UnmatchedCall",
     "__version__",
     "dump_fixture",
     "load_fixture",
+    "replay_model",
+    "replay_tool",
     "save_fixture",
 ]
 
@@ -56,6 +66,13 @@ _LAZY = {
     "dump_fixture": "store",
     "load_fixture": "store",
     "save_fixture": "store",
+    "RecordedModelError": "replay.errors",
+    "RecordedToolError": "replay.errors",
+    "ReplayError": "replay.errors",
+    "Replayer": "replay.replayer",
+    "UnmatchedCall": "replay.errors",
+    "replay_model": "replay.decorators",
+    "replay_tool": "replay.decorators",
 }
 
 

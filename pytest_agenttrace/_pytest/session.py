@@ -171,7 +171,11 @@ class AgentTraceSession:
         try:
             entrypoint = resolve(settings.entrypoint).value
         except ConfigError as exc:
-            pytest.fail(f"agenttrace: [tool.agenttrace] entrypoint: {exc}", pytrace=False)
+            problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
+        else:
+            problem = None
+        if problem is not None:
+            pytest.fail(problem, pytrace=False)
         attempts = []
         for _ in range(self.options.repeat):
             replayer = self.new_replayer(fixture)
@@ -179,7 +183,9 @@ class AgentTraceSession:
             try:
                 patches = Patches(replayer, model=settings.model, tools=settings.tools)
             except (ConfigError, TypeError) as exc:
-                pytest.fail(f"agenttrace: [tool.agenttrace]: {exc}", pytrace=False)
+                problem = f"agenttrace: [tool.agenttrace]: {exc}"
+            if problem is not None:
+                pytest.fail(problem, pytrace=False)
             argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
             with replayer.activate(), patches:
                 try:

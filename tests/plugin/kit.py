@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import pytest_agenttrace.replay.decorators  # noqa: F401  # kept across pytester's in-process runs
 from pytest_agenttrace.model import Fixture
 from pytest_agenttrace.store import dump_fixture
 
