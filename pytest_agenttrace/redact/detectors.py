@@ -260,7 +260,11 @@ DETECTORS: tuple[Detector, ...] = (
         "payment card numbers: 13-19 digits, a card network's prefix, Luhn-valid",
         (
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9_.+/-])[2-6])(?:[ -]?+[0-9]){12,18}+" + _NUM_END,
+                # contiguous 13-19 digits, or grouped 4-4-4-4 / 4-6-5 (Amex) with one kind of separator;
+                # the groups are explicit so "4111 1111 1111 1111 2 items" still ends after the card
+                r"[0-9](?<=(?<![A-Za-z0-9_.+/-])[2-6])(?:[0-9]{12,18}+|[0-9]{3}(?P<card_sep>[ -])"
+                r"(?:[0-9]{6}(?P=card_sep)[0-9]{5}|[0-9]{4}(?P=card_sep)[0-9]{4}(?P=card_sep)[0-9]{4}))"
+                + _NUM_END,
                 card_number_valid,
                 "digit",
             ),

@@ -32,7 +32,13 @@ SECRETS: dict[str, list[str]] = {
         ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
     ],
     "email": ["alice.smith@example.com", "bob+billing@mail.corp.co.uk", "j_doe99@sub.domain.io"],
-    "card_number": ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005", "6011111111111117"],
+    "card_number": [
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "378282246310005",
+        "3782 822463 10005",
+        "6011111111111117",
+    ],
     "iban": ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606"],
     "phone": [
         "+44 20 7946 0958",
