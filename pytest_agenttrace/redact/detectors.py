@@ -43,6 +43,7 @@ class Alternative:
     validator: Validator | None = None
     family: str = "key"  # which gated pass of the scanner runs it: key, at, digit, ipv6
     lead: int = 0  # digit family: characters of the match before the anchoring digit (`+` of `+44`)
+    shrink: bool = False  # on rejection, retry without trailing groups ("+44 20 7946 0958 1000 items")
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ DETECTORS: tuple[Detector, ...] = (
                 _phone_international,
                 "digit",
                 lead=1,
+                shrink=True,
             ),
             Alternative(
                 r"[0-9](?<=(?<![A-Za-z0-9+_./:-])\([0-9])[0-9]{2}\) ?[0-9]{3}-[0-9]{4}" + _NUM_END,
@@ -335,7 +337,8 @@ DETECTORS: tuple[Detector, ...] = (
                 family="digit",
             ),
             Alternative(
-                r"(?<![A-Za-z0-9_:.])(?:[0-9A-Fa-f]{1,4})?(?::[0-9A-Fa-f]{0,4}){2,7}+(?![A-Za-z0-9_:.])",
+                r"(?<![A-Za-z0-9_:.])(?:[0-9A-Fa-f]{1,4})?(?:::?[0-9A-Fa-f]{1,4}){1,7}+(?:::)?"
+                r"(?![A-Za-z0-9_.]|:[0-9A-Fa-f:])",
                 _ipv6_groups,
                 family="ipv6",
             ),

@@ -69,6 +69,7 @@ class _Compiled:
     validator: Validator | None
     regex: re.Pattern[str]  # this alternative alone, for the fallback after a validator's rejection
     lead: int = 0
+    shrink: bool = False
 
 
 # Every match of the "key" group contains one of these (lower-cased): the gate that skips the group.
@@ -154,6 +155,7 @@ class Scanner:
                     self._validator(detector.name, alternative),
                     re.compile(alternative.pattern),
                     alternative.lead,
+                    alternative.shrink,
                 )
                 self._alts[name] = compiled
                 alts, parts = by_family.setdefault(alternative.family, ({}, []))
@@ -235,7 +237,18 @@ class Scanner:
     ) -> Hit | None:
         value = text[start:end]
         if alt.validator is not None and not alt.validator(value):
-            return None
+            if not alt.shrink:
+                return None
+            # drop trailing groups one at a time: a number written right after a phone number
+            while True:
+                cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))
+                if cut <= 0:
+                    return None
+                value = value[:cut]
+                end = start + cut
+                if alt.validator(value):
+                    span_end = end
+                    break
         start, end = _escape_adjust(text, start, end)
         value = text[start:end]
         if not value or self.settings.allowed(value):
