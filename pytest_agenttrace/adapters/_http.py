@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..replay.errors import RecordedModelError
+from ..replay.errors import RecordedModelError, ReplayError, UnmatchedCall
 from ._common import AdapterError
 
 if TYPE_CHECKING:
@@ -119,6 +119,12 @@ class Route(abc.ABC):
         except RecordedModelError as error:
             status = _ERROR_STATUS.get((error.error_type or "").lower().replace("_", ""), 500)
             return self.error_reply(status, error.error_type or "api_error", error.message)
+        except (UnmatchedCall, AdapterError) as error:
+            raise as_sdk_error(error, self.sdk_error_base()) from None
+
+    def sdk_error_base(self) -> type[Exception] | None:
+        """The SDK's own root exception, which its client re-raises unchanged (no retry, no wrapping)."""
+        return None
 
     @abc.abstractmethod
     def answer(self, path: str, request: dict[str, Any]) -> Reply:
@@ -127,6 +133,29 @@ class Route(abc.ABC):
     @abc.abstractmethod
     def error_reply(self, status: int, kind: str, message: str) -> Reply:
         """An error body in the provider's shape."""
+
+
+_MIXED: dict[tuple[type[Exception], type[Exception]], type[Exception]] = {}
+
+
+def as_sdk_error(error: ReplayError, base: type[Exception] | None) -> Exception:
+    """``error`` as an instance of a class deriving from both its own class and the SDK's root exception.
+
+    An SDK wraps an unknown exception from its transport into a retryable connection error (Anthropic),
+    which would ask the replay again and hide the unmatched call; an exception of the SDK's own family
+    is re-raised as it is. The test still catches :class:`UnmatchedCall`, the agent its SDK's error.
+    """
+    if base is None or isinstance(error, base):
+        return error
+    key = (type(error), base)
+    mixed = _MIXED.get(key)
+    if mixed is None:
+        mixed = type(type(error).__name__, (type(error), base), {"__module__": type(error).__module__})
+        _MIXED[key] = mixed
+    clone = mixed.__new__(mixed)
+    clone.__dict__.update(error.__dict__)
+    clone.args = error.args
+    return clone
 
 
 _DUMMY_KEYS = {"openai": ("OPENAI_API_KEY",), "anthropic": ("ANTHROPIC_API_KEY",)}

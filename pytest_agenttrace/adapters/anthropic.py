@@ -205,6 +205,11 @@ class AnthropicRoute(Route):
             return Reply.events(message_events(answer, model))
         return Reply.json(message_object(answer, model))
 
+    def sdk_error_base(self) -> type[Exception] | None:
+        import anthropic
+
+        return anthropic.AnthropicError
+
     def error_reply(self, status: int, kind: str, message: str) -> Reply:
         body = {"type": "error", "error": {"type": kind, "message": message}}
         return Reply.json(body, status, {"x-should-retry": "false"})

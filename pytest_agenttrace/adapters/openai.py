@@ -383,6 +383,11 @@ class OpenAIRoute(Route):
             return Reply.events(response_events(answer, request))
         return Reply.json(response_object(answer, request, answer.index, _output_items(answer)))
 
+    def sdk_error_base(self) -> type[Exception] | None:
+        import openai
+
+        return openai.OpenAIError
+
     def error_reply(self, status: int, kind: str, message: str) -> Reply:
         body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
         return Reply.json(body, status, {"x-should-retry": "false"})
