@@ -295,7 +295,7 @@ DETECTORS: tuple[Detector, ...] = (
         (
             Alternative(
                 r"[0-9](?<=(?<![A-Za-z0-9+/=_.-])\+[1-9])[0-9]{0,3}(?:[ .-]?\([0-9]{1,4}\))?"
-                r"(?:[ .-]?[0-9]{1,5}){1,5}+" + _NUM_END,
+                r"(?:[ .-]?[0-9]{1,5}+){1,5}" + _NUM_END,
                 _phone_international,
                 "digit",
                 lead=1,
@@ -313,15 +313,17 @@ DETECTORS: tuple[Detector, ...] = (
                 "digit",
             ),
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])\(0)[0-9]{1,4}\)(?:[ /-][0-9]{2,8}){1,4}+" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])\(0)[0-9]{1,4}\)(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
                 _phone_national,
                 "digit",
                 lead=1,
+                shrink=True,
             ),
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])0)[0-9]{1,4}(?:[ /-][0-9]{2,8}){1,4}+" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])0)[0-9]{1,4}(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
                 _phone_national,
                 "digit",
+                shrink=True,
             ),
         ),
         secret=False,
