@@ -168,12 +168,11 @@ class AgentTraceSession:
         info = self.record_info(item, fixture)
         settings = self.settings
         assert settings.entrypoint is not None
+        problem: str | None = None
         try:
             entrypoint = resolve(settings.entrypoint).value
         except ConfigError as exc:
             problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
-        else:
-            problem = None
         if problem is not None:
             pytest.fail(problem, pytrace=False)
         attempts = []
@@ -245,7 +244,7 @@ class AgentTraceSession:
         info = getattr(report, "agenttrace", None)
         if report.when != "call" or not isinstance(info, dict) or self.is_worker:
             return
-        name = str(info.get("fixture"))
+        name = report.nodeid
         if info.get("drift"):
             self.summary.drift[name] = list(info["drift"])
         if "pass_rate" in info:

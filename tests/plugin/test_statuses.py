@@ -62,7 +62,7 @@ def test_drift_is_information_unless_asked_to_fail(pytester: pytest.Pytester) ->
     result.stdout.fnmatch_lines(
         [
             "*agenttrace prompt drift*",
-            "refund-no-approval:",
+            "*::refund-no-approval:",
             "*model call #1 (recorded step 'm1'): the request differs",
             "*- [[]0[]] system: You are a support agent.*",
             "*+ [[]0[]] system: Always be polite. You are a support agent.*",
