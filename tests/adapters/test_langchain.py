@@ -76,7 +76,8 @@ def test_replay_chat_model(stream: bool) -> None:
     llm = replay_langchain.chat_model(replayer, model_name="gpt-4o-mini")
     final = langchain_agent(llm, replayer, stream=stream)
     assert final.content == FINAL
-    assert final.usage_metadata is not None and final.usage_metadata["input_tokens"] == 200
+    assert final.usage_metadata is not None
+    assert final.usage_metadata["input_tokens"] == 200
     assert actual_tool_calls(replayer) == EXPECTED_CALLS
     first = model_steps(replayer)[0]
     assert first.model == "gpt-4o-mini"

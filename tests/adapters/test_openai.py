@@ -27,7 +27,6 @@ from ._agent import (
     refund_fixture,
 )
 
-
 RESPONSES_TOOLS = [{"type": "function", **tool["function"]} for tool in CHAT_TOOLS]
 
 
@@ -151,7 +150,8 @@ def test_the_actual_run_holds_the_request_model_messages_tools_and_usage() -> No
     assert [m.role for m in first.messages or ()] == ["system", "user"]
     assert [t.function.name for t in first.tools or ()] == ["lookup_order", "issue_refund"]
     assert [m.role for m in second.messages or ()] == ["system", "user", "assistant", "tool"]
-    assert second.usage is not None and second.usage.input_tokens == 150
+    assert second.usage is not None
+    assert second.usage.input_tokens == 150
 
 
 def test_chat_completion_wire_body_carries_recorded_usage_and_model() -> None:
