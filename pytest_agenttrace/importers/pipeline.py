@@ -13,7 +13,9 @@ the clock or on chance, so importing the same export twice gives byte-identical 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +36,10 @@ from .registry import detect, format_names, get_importer
 
 #: What people write into a fixture; a re-import with ``force`` keeps these.
 HUMAN_FIELDS = ("status", "reason", "links", "expect", "stubs")
+#: Fixture files being written at once. Each write ends with an fsync, which waits for the disk (about
+#: 5 ms here, longer than reading and normalising a typical trace) without holding the GIL, so a few
+#: writer threads hide it behind the next traces' work; the outcomes still come out in trace order.
+WRITERS = 4
 
 
 @dataclass(frozen=True)
@@ -128,9 +134,40 @@ class ImportRun:
         self.summary = Summary(path=path, format=self.importer.name)
         self._on_trace = on_trace
         self._taken: set[str] = set()
+        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
+        pending: deque[Outcome | _Pending] = deque()
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="agenttrace-write") as pool:
+            self._pool = pool
+            try:
+                for outcome in self._outcomes():
+                    pending.append(outcome)
+                    # in order: hand out what is finished, and never hold more than a few writes
+                    while pending and (len(pending) > 2 * WRITERS or _done(pending[0])):
+                        yield self._settle(pending.popleft())
+                while pending:
+                    yield self._settle(pending.popleft())
+            finally:
+                self._pool = None
+
+    def _settle(self, item: Outcome | _Pending) -> Outcome:
+        """The outcome of a trace, once its file is written (or failed to be)."""
+        if isinstance(item, Outcome):
+            return item
+        try:
+            item.future.result()
+        except FixtureExistsError:
+            return self._fail(item.trace, f"{item.target} already exists (use --force)")
+        except OSError as exc:
+            return self._fail(item.trace, f"cannot write {item.target}: {exc.strerror or exc}")
+        self.summary.written += 1
+        if item.outcome.replaced and item.merged:
+            self.summary.merged += 1
+        return item.outcome
+
+    def _outcomes(self) -> Iterator[Outcome | _Pending]:
         settings = self.settings
         wanted = set(settings.trace_ids)
         found: set[str] = set()
@@ -192,7 +229,7 @@ class ImportRun:
         self.summary.failed += 1
         return Outcome("failed", f"{self.path}: trace {trace.trace_id}: {message}", trace_id=trace.trace_id)
 
-    def _import_one(self, trace: ImportedTrace, fixture_id_: str) -> Outcome:
+    def _import_one(self, trace: ImportedTrace, fixture_id_: str) -> Outcome | _Pending:
         settings = self.settings
         target = fixture_path(settings.out_dir, fixture_id_)
         overwrite = settings.force or settings.reset
@@ -279,16 +316,7 @@ class ImportRun:
             data = dump_fixture(fixture)
         except ValueError as exc:  # NaN or infinity in a recorded value: JSON cannot hold it
             return self._fail(trace, f"cannot be written as JSON ({exc})")
-        try:
-            atomic_write(target, data, force=overwrite)
-        except FixtureExistsError:
-            return self._fail(trace, f"{target} already exists (use --force)")
-        except OSError as exc:
-            return self._fail(trace, f"cannot write {target}: {exc.strerror or exc}")
-        self.summary.written += 1
-        if existed and kept:
-            self.summary.merged += 1
-        return Outcome(
+        outcome = Outcome(
             "written",
             "",
             trace_id=trace.trace_id,
@@ -297,6 +325,39 @@ class ImportRun:
             kept=kept if existed or isinstance(trace, ImportedFixture) else (),
             replaced=existed,
         )
+        if self._pool is None:  # called outside iteration: write here
+            pending = _Pending(trace, target, outcome, bool(kept), _written(target, data, overwrite))
+        else:
+            future = self._pool.submit(atomic_write, target, data, force=overwrite)
+            pending = _Pending(trace, target, outcome, bool(kept), future)
+        return pending
+
+
+@dataclass
+class _Pending:
+    """A trace whose fixture file is being written by a writer thread."""
+
+    trace: ImportedTrace
+    target: Path
+    outcome: Outcome
+    merged: bool
+    future: Future[None]
+
+
+def _done(item: Outcome | _Pending) -> bool:
+    return isinstance(item, Outcome) or item.future.done()
+
+
+def _written(target: Path, data: bytes, overwrite: bool) -> Future[None]:
+    """Write now, with the result (or the error) held in a finished future."""
+    future: Future[None] = Future()
+    try:
+        atomic_write(target, data, force=overwrite)
+    except BaseException as exc:
+        future.set_exception(exc)
+    else:
+        future.set_result(None)
+    return future
 
 
 def describe(outcome: Outcome) -> str:

@@ -98,8 +98,16 @@ _KEY_NEEDLES = (
     "api_key",
     "apikey",
     "api-key",
-    "_token",
+    # the secret-named keys of the ``secret`` detector; not "_token" alone, which every ``max_tokens`` and
+    # ``prompt_tokens`` in a recorded request would match, running the slow key pass for nothing
+    "access_token",
+    "refresh_token",
+    "auth_token",
+    "session_token",
 )
+# Every IPv6 candidate holds "::" or, written out in full, a group between two colons: a literal-led search
+# that rules out the JSON text (``"a":"b"``) whose many colons would otherwise run the slow ipv6 pass.
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:")
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
@@ -197,7 +205,9 @@ class Scanner:
             passes += self._run(self._at, text, hits)
         if self._digit is not None and len(text) - len(text.translate(_NO_DIGITS)) >= 4:
             passes += self._run(self._digit, text, hits)
-        if self._ipv6 is not None and ("::" in text or text.count(":") >= 5):
+        if self._ipv6 is not None and (
+            "::" in text or (text.count(":") >= 5 and _IPV6_HINT.search(text) is not None)
+        ):
             passes += self._run(self._ipv6, text, hits)
         if self._user:
             hits = self._with_user_patterns(text, hits)

@@ -67,17 +67,30 @@ class _Redactor:
         self.dropped = 0
         self.existing: set[str] = set()  # placeholders the input already held
         self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # the same few hundred attribute names come back in every step: decide each one once
+        self._fields: dict[str, str | None] = {}
+
+    def field_of(self, key: str) -> str | None:
+        """The secret-field detector for values under ``key`` (None for most keys), cached per key."""
+        try:
+            return self._fields[key]
+        except KeyError:
+            found = self._fields[key] = _field_of(key, self.scanner)
+            return found
 
     def text(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
+            if len(text) < self.scanner.min_length and "<" not in text:
+                return text  # too short for any detector: not worth a cache entry
             if "<" in text:
                 self.existing.update(PLACEHOLDER.findall(text))
             hits = self.scanner.find(text)
             cached = (self._replace(text, hits), tuple(h.detector for h in hits)) if hits else (text, ())
             self._cache[text] = cached
-        for detector in cached[1]:
-            self.counts[detector] += 1
+        if cached[1]:
+            for detector in cached[1]:
+                self.counts[detector] += 1
         return cached[0]
 
     def _replace(self, text: str, hits: list[Hit]) -> str:
@@ -109,6 +122,8 @@ class _Redactor:
         return value
 
     def mapping(self, value: dict[str, Any], states: frozenset[State]) -> dict[str, Any]:
+        if not states or self.paths is None:
+            return self._plain_mapping(value)
         out: dict[str, Any] | None = None
         paths = self.paths
         for index, (key, item) in enumerate(value.items()):
@@ -121,7 +136,34 @@ class _Redactor:
                         out = dict(list(value.items())[:index])
                     continue
             new_key = self.text(key) if type(key) is str else key
-            new_item = self.node(item, _field_of(key, self.scanner), child_states)
+            new_item = self.node(item, self.field_of(key), child_states)
+            if out is None and (new_key is not key or new_item is not item):
+                out = dict(list(value.items())[:index])
+            if out is not None:
+                out[new_key] = new_item
+        return value if out is None else out
+
+    def _plain_mapping(self, value: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`mapping` where no drop path can apply (the common case), with the walk inlined.
+
+        This loop visits every key and value of every document, so it avoids a call per value where it
+        can: strings and nested containers go straight to their handler.
+        """
+        out: dict[str, Any] | None = None
+        text = self.text
+        field_of = self.field_of
+        for index, (key, item) in enumerate(value.items()):
+            new_key = text(key) if type(key) is str else key
+            kind = type(item)
+            if kind is str:
+                field = field_of(key)
+                new_item: Any = text(item) if field is None else self.field_text(item, field)
+            elif kind is dict:
+                new_item = self._plain_mapping(item)
+            elif kind is list:
+                new_item = self.sequence(item, field_of(key), _NO_STATES)
+            else:
+                new_item = item
             if out is None and (new_key is not key or new_item is not item):
                 out = dict(list(value.items())[:index])
             if out is not None:

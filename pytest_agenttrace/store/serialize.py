@@ -2,19 +2,55 @@
 
 The layout is chosen for code review: one value per line where it matters, non-ASCII text left readable,
 and a load-then-save round trip that gives the same bytes, so a diff only ever shows real changes.
+
+The bytes are defined by the standard library's ``json.dumps(indent=2, ensure_ascii=False)``. With an
+indent that encoder runs in pure Python (about 25 MB/s), which made serialising the largest share of an
+import after redaction, so orjson writes the same layout when it is installed (20 times faster). The two
+agree on everything but a few float spellings (``1e-07`` against ``1e-7``, ``1.5e-05`` against
+``0.000015``), non-finite floats (orjson writes ``null`` where the standard library refuses) and lone
+surrogates; output that could hold one of those is written by the standard library instead, so the bytes
+never depend on whether orjson is installed.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Final
 
 from ..model import Fixture
 
+_orjson: Any
+try:  # pragma: no cover - exercised in whichever environment runs the tests
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
+
+#: A number written in exponent form, or a small one that orjson writes without the exponent Python uses.
+#: Only numbers at the start of a value (after ``": "`` or an indented line start) can be floats; a match
+#: inside a string costs a fall-back to the standard library, never a wrong byte.
+_SUSPECT_FLOAT: Final = re.compile(rb"(?:: |\n *)-?[0-9]+(?:\.[0-9]+)?e|(?:: |\n *)-?0\.0000")
+_ENCODE_CHECK: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
+
+
+def _stdlib(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
 
 def dumps_data(data: Any) -> bytes:
-    """Serialise a JSON-ready fixture document."""
-    return (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    """Serialise a JSON-ready fixture document (``ValueError`` for NaN, infinities or lone surrogates)."""
+    if _orjson is None:
+        return _stdlib(data)
+    try:
+        out: bytes = _orjson.dumps(data, option=_orjson.OPT_INDENT_2 | _orjson.OPT_APPEND_NEWLINE)
+    except _orjson.JSONEncodeError:  # an integer beyond 64 bits, a surrogate, a type only json knows
+        return _stdlib(data)
+    if _SUSPECT_FLOAT.search(out) is not None:
+        return _stdlib(data)
+    # orjson writes NaN and the infinities as null: the C encoder (no indent, so fast) refuses them as the
+    # standard library's indented encoder would
+    _ENCODE_CHECK.encode(data)
+    return out
 
 
 def dump_fixture(fixture: Fixture) -> bytes:
