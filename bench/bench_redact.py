@@ -19,10 +19,35 @@ from typing import Any
 
 from pytest_agenttrace.redact import redact_document
 
-_WORDS = (
-    "order refund customer shipping delayed warehouse invoice the a to of and please check status "
-    "account subscription plan upgrade annual monthly support ticket escalate agent tool result"
-).split()
+_WORDS = [
+    "order",
+    "refund",
+    "customer",
+    "shipping",
+    "delayed",
+    "warehouse",
+    "invoice",
+    "the",
+    "a",
+    "to",
+    "of",
+    "and",
+    "please",
+    "check",
+    "status",
+    "account",
+    "subscription",
+    "plan",
+    "upgrade",
+    "annual",
+    "monthly",
+    "support",
+    "ticket",
+    "escalate",
+    "agent",
+    "tool",
+    "result",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
