@@ -9,6 +9,7 @@ prints the summary, so no two processes ever write the same file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -186,7 +187,7 @@ class AgentTraceSession:
             if problem is not None:
                 pytest.fail(problem, pytrace=False)
             argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
-            with replayer.activate(), patches:
+            with replayer.activate(), patches, self.adapter(replayer):
                 try:
                     output = call_entrypoint(entrypoint, argument)
                 except Exception as exc:
@@ -195,6 +196,17 @@ class AgentTraceSession:
                     replayer.finish(output)
             attempts.append(self.judge(attempt, fixture))
         self.finish(item, attempts, fixture, item.path, info)
+
+    def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
+        """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""
+        if self.settings.adapter is None:
+            return contextlib.nullcontext()
+        from .. import adapters
+
+        try:
+            return adapters.activate(self.settings.adapter, replayer)
+        except ConfigError as exc:
+            pytest.fail(f"agenttrace: [tool.agenttrace] adapter: {exc}", pytrace=False)
 
     def judge(self, attempt: Attempt, fixture: Fixture) -> Attempt:
         return judge(attempt, fixture=fixture, policies=self.policies, options=self.options)
