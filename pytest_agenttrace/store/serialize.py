@@ -26,10 +26,17 @@ try:  # pragma: no cover - exercised in whichever environment runs the tests
 except ImportError:  # pragma: no cover
     _orjson = None
 
-#: A number written in exponent form, or a small one that orjson writes without the exponent Python uses.
-#: Only numbers at the start of a value (after ``": "`` or an indented line start) can be floats; a match
-#: inside a string costs a fall-back to the standard library, never a wrong byte.
-_SUSPECT_FLOAT: Final = re.compile(rb"(?:: |\n *)-?[0-9]+(?:\.[0-9]+)?e|(?:: |\n *)-?0\.0000")
+#: The spellings differ only for floats below 1e-4: orjson writes ``0.000015`` or ``1e-7`` where Python
+#: writes ``1.5e-05`` and ``1e-07``. Both searches are led by a literal, so they run at memchr speed; a hit
+#: inside a string only costs a fall-back to the standard library, never a wrong byte.
+_SMALL_DECIMAL: Final = b"0.0000"
+_NEGATIVE_EXPONENT: Final = re.compile(rb"e-[0-9]")
+
+
+def _suspect_float(out: bytes) -> bool:
+    if _SMALL_DECIMAL in out:
+        return True
+    return any(out[m.start() - 1 : m.start()].isdigit() for m in _NEGATIVE_EXPONENT.finditer(out))
 _ENCODE_CHECK: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
@@ -45,7 +52,7 @@ def dumps_data(data: Any) -> bytes:
         out: bytes = _orjson.dumps(data, option=_orjson.OPT_INDENT_2 | _orjson.OPT_APPEND_NEWLINE)
     except _orjson.JSONEncodeError:  # an integer beyond 64 bits, a surrogate, a type only json knows
         return _stdlib(data)
-    if _SUSPECT_FLOAT.search(out) is not None:
+    if _suspect_float(out):
         return _stdlib(data)
     # orjson writes NaN and the infinities as null: the C encoder (no indent, so fast) refuses them as the
     # standard library's indented encoder would

@@ -408,34 +408,38 @@ def decode_traces_request(doc: Any, where: str = "") -> Iterator[Span | BadRecor
         raise DecodeError("not an OTLP traces document (no resourceSpans)")
     prefix = f"{where}: " if where else ""
     for r_index, resource_spans in enumerate(_list(_get(doc, "resourceSpans"))):
-        r_where = f"{prefix}resourceSpans[{r_index}]"
-        try:
-            if not isinstance(resource_spans, Mapping):
-                raise DecodeError("resourceSpans entry must be an object")
-            resource_raw = resource_spans.get("resource") or {}
-            if not isinstance(resource_raw, Mapping):
-                raise DecodeError("resource must be an object")
-            resource = key_values(resource_raw.get("attributes"))
-            scopes = _get(resource_spans, "scopeSpans")
-            if scopes is None:
-                scopes = _get(resource_spans, "instrumentationLibrarySpans")
-            scope_list = _list(scopes)
-        except DecodeError as exc:
-            yield BadRecord(str(exc), r_where)
+        yield from decode_resource_spans(resource_spans, f"{prefix}resourceSpans[{r_index}]")
+
+
+def decode_resource_spans(resource_spans: Any, r_where: str) -> Iterator[Span | BadRecord]:
+    """Every span of one ``resourceSpans`` entry (the unit a streaming reader hands out)."""
+    try:
+        if not isinstance(resource_spans, Mapping):
+            raise DecodeError("resourceSpans entry must be an object")
+        resource_raw = resource_spans.get("resource") or {}
+        if not isinstance(resource_raw, Mapping):
+            raise DecodeError("resource must be an object")
+        resource = key_values(resource_raw.get("attributes"))
+        scopes = _get(resource_spans, "scopeSpans")
+        if scopes is None:
+            scopes = _get(resource_spans, "instrumentationLibrarySpans")
+        scope_list = _list(scopes)
+    except DecodeError as exc:
+        yield BadRecord(str(exc), r_where)
+        return
+    for s_index, scope_spans in enumerate(scope_list):
+        s_where = f"{r_where}.scopeSpans[{s_index}]"
+        if not isinstance(scope_spans, Mapping):
+            yield BadRecord("scopeSpans entry must be an object", s_where)
             continue
-        for s_index, scope_spans in enumerate(scope_list):
-            s_where = f"{r_where}.scopeSpans[{s_index}]"
-            if not isinstance(scope_spans, Mapping):
-                yield BadRecord("scopeSpans entry must be an object", s_where)
-                continue
-            try:
-                scope = _scope_of(scope_spans)
-                spans = _list(scope_spans.get("spans"))
-            except DecodeError as exc:
-                yield BadRecord(str(exc), s_where)
-                continue
-            for index, raw in enumerate(spans):
-                yield _decode_otlp_span(raw, resource, scope, f"{s_where}.spans[{index}]")
+        try:
+            scope = _scope_of(scope_spans)
+            spans = _list(scope_spans.get("spans"))
+        except DecodeError as exc:
+            yield BadRecord(str(exc), s_where)
+            continue
+        for index, raw in enumerate(spans):
+            yield _decode_otlp_span(raw, resource, scope, f"{s_where}.spans[{index}]")
 
 
 def _decode_console_span(raw: Mapping[str, Any], where: str) -> Span | BadRecord:
