@@ -4,7 +4,7 @@ The OpenAI and Anthropic SDKs are thin layers over an HTTP client (``httpx2`` fo
 anthropic 2.x, ``httpx`` before), so answering at the transport level replays the SDK itself, every
 framework built on it (LangChain's ``ChatOpenAI``, the Agents SDK's OpenAI models), and clients the agent
 creates on its own. A :class:`Route` is the provider's side: it reads a request and synthesizes the exact
-response body; the transport modules (``_httpx2``, ``_httpx1``) only move bytes.
+response body; the transports (``_transports``) only move bytes.
 
 Errors: a recorded model error becomes the provider's HTTP error (with ``x-should-retry: false``, so the
 SDK raises its own exception at once, as production code expects), while an unmatched call or a fixture
@@ -191,12 +191,9 @@ def pieces(text: str, size: int = 0) -> list[str]:
 def patch_http(route: Route) -> Iterator[None]:
     """Patch the default transports of ``httpx2`` and of ``httpx`` (each when installed) for ``route``."""
     with contextlib.ExitStack() as stack:
-        if importlib.util.find_spec("httpx2") is not None:
-            from ._httpx2 import patch_transports
+        from ._transports import for_library
 
-            stack.enter_context(patch_transports(route))
-        if importlib.util.find_spec("httpx") is not None:
-            from ._httpx1 import patch_transports as patch_httpx
-
-            stack.enter_context(patch_httpx(route))
+        for library in ("httpx2", "httpx"):
+            if importlib.util.find_spec(library) is not None:
+                stack.enter_context(for_library(library).patch_transports(route))
         yield

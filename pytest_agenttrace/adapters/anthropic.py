@@ -219,11 +219,12 @@ def transport(replayer: Replayer) -> Any:
     """A transport (sync and async) answering Anthropic model calls from ``replayer``."""
     import anthropic._base_client as base
 
-    if hasattr(base, "httpx2"):
-        from ._httpx2 import ReplayTransport
-    else:  # anthropic before 2.x is built on httpx
-        from ._httpx1 import ReplayTransport  # type: ignore[assignment]
-    return ReplayTransport(AnthropicRoute(replayer))
+    from ._transports import for_library
+
+    # anthropic before 2.x is built on httpx
+    return for_library("httpx2" if hasattr(base, "httpx2") else "httpx").replay_transport(
+        AnthropicRoute(replayer)
+    )
 
 
 def client(replayer: Replayer, **kwargs: Any) -> Any:

@@ -407,11 +407,9 @@ def transport(replayer: Replayer, *, library: HttpLibrary = "auto") -> Any:
     """
     if library == "auto":
         library = "httpx2" if _library() == "httpx2" else "httpx"
-    if library == "httpx2":
-        from ._httpx2 import ReplayTransport
-    else:
-        from ._httpx1 import ReplayTransport  # type: ignore[assignment]
-    return ReplayTransport(OpenAIRoute(replayer))
+    from ._transports import for_library
+
+    return for_library("httpx2" if library == "httpx2" else "httpx").replay_transport(OpenAIRoute(replayer))
 
 
 def client(replayer: Replayer, **kwargs: Any) -> Any:
