@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -193,6 +193,31 @@ def indexed(attributes: Mapping[str, Any], prefix: str) -> list[tuple[int, dict[
         values[match.group(2)] = value
         keys.append(key)
     return [(index, *groups[index]) for index in sorted(groups)]
+
+
+def flat_messages(
+    mapped: Mapped,
+    attributes: Mapping[str, Any],
+    prefix: str,
+    convert: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> list[dict[str, Any]] | None:
+    """Messages flattened as ``prefix.N.rest`` (OpenInference, OpenLLMetry), each built by ``convert``.
+
+    All or nothing: if one message cannot be read the attributes stay unconsumed, so they are kept in the
+    step's ``attributes`` rather than half-mapped.
+    """
+    groups = indexed(attributes, prefix)
+    if not groups:
+        return None
+    messages = []
+    for _, values, _ in groups:
+        message = convert(values)
+        if message is None:
+            return None
+        messages.append(message)
+    for _, _, keys in groups:
+        mapped.consumed.update(keys)
+    return messages
 
 
 def keys_with_prefix(attributes: Iterable[str], prefix: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any, Final
 from ._common import (
     Mapped,
     cost,
+    flat_messages,
     indexed,
     json_or_text,
     mime_value,
@@ -134,21 +135,6 @@ def _flat_message(values: Mapping[str, Any]) -> Message | None:
     return message
 
 
-def _flat_messages(mapped: Mapped, attributes: Mapping[str, Any], prefix: str) -> list[Message] | None:
-    groups = indexed(attributes, prefix)
-    if not groups:
-        return None
-    messages = []
-    for _, values, _ in groups:
-        message = _flat_message(values)
-        if message is None:
-            return None
-        messages.append(message)
-    for _, _, keys in groups:
-        mapped.consumed.update(keys)
-    return messages
-
-
 def _usage(mapped: Mapped, attrs: Mapping[str, Any]) -> None:
     counts = usage(
         attrs.get(TOKENS_PROMPT),
@@ -182,7 +168,7 @@ def _model(mapped: Mapped, span: Span) -> None:
         if "json" in str(attrs.get(INPUT_MIME, "")).lower()
         else MISSING
     )
-    messages = _flat_messages(mapped, attrs, INPUT_MESSAGES)
+    messages = flat_messages(mapped, attrs, INPUT_MESSAGES, _flat_message)
     if messages is None and isinstance(request, dict):  # content only in the raw request body
         messages = openai_messages(request.get("messages"))
     mapped.put("messages", messages)
@@ -205,7 +191,7 @@ def _model(mapped: Mapped, span: Span) -> None:
         mapped.put("parameters", {k: v for k, v in parameters.items() if k not in ("messages", "tools")})
         mapped.consumed.add(INVOCATION_PARAMETERS)
 
-    outputs = _flat_messages(mapped, attrs, OUTPUT_MESSAGES)
+    outputs = flat_messages(mapped, attrs, OUTPUT_MESSAGES, _flat_message)
     reason = text(attrs.get(FINISH_REASON))
     if reason:
         mapped.put("finish_reason", reason, FINISH_REASON)

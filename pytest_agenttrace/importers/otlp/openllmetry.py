@@ -13,7 +13,17 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from . import otel_genai
-from ._common import Mapped, call_arguments, indexed, json_or_text, keys_with_prefix, text, unwrap_call, usage
+from ._common import (
+    Mapped,
+    call_arguments,
+    flat_messages,
+    indexed,
+    json_or_text,
+    keys_with_prefix,
+    text,
+    unwrap_call,
+    usage,
+)
 from ._decode import Span
 from ._json import MISSING, parse_json_text
 from ._messages import Message, openai_message, tool_call
@@ -69,7 +79,7 @@ def map_span(span: Span) -> Mapped | None:
     if REQUEST_TYPE in attrs:
         mapped.consumed.add(REQUEST_TYPE)
     if "messages" not in mapped.fields:
-        mapped.put("messages", _flat_messages(mapped, attrs, PROMPT))
+        mapped.put("messages", flat_messages(mapped, attrs, PROMPT, _flat_message))
     if "response" not in mapped.fields:
         completions = indexed(attrs, COMPLETION)
         if completions:
@@ -109,21 +119,6 @@ def _flat_message(values: Mapping[str, Any]) -> Message | None:
     if calls:
         message["tool_calls"] = calls
     return message
-
-
-def _flat_messages(mapped: Mapped, attrs: Mapping[str, Any], prefix: str) -> list[Message] | None:
-    groups = indexed(attrs, prefix)
-    if not groups:
-        return None
-    messages = []
-    for _, values, _ in groups:
-        message = _flat_message(values)
-        if message is None:
-            return None
-        messages.append(message)
-    for _, _, keys in groups:
-        mapped.consumed.update(keys)
-    return messages
 
 
 def _functions(mapped: Mapped, attrs: Mapping[str, Any]) -> None:
