@@ -19,6 +19,7 @@ _NEEDS_AGENTTRACE = (
     "agenttrace_live",
     "agenttrace_repeat",
     "agenttrace_pass_rate",
+    "agenttrace_html",
 )
 
 
@@ -59,6 +60,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="R",
         help="share of the repetitions that must pass, 0..1 or a percentage (default 1)",
+    )
+    group.addoption(
+        "--agenttrace-html",
+        default=None,
+        metavar="DIR",
+        help="write a self-contained HTML page for each failed replay to DIR (timeline, failed checks, "
+        "recorded vs actual tool path)",
     )
     parser.addini("agenttrace_drift", "prompt drift: warn, fail or off ([tool.agenttrace] drift also works)")
 

@@ -7,6 +7,7 @@ Precedence for drift, as pytest-recording documents for its own settings: the co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, cast
 
 import pytest
@@ -25,6 +26,8 @@ class Options:
     repeat: int
     pass_rate: float
     verbose: bool
+    #: ``--agenttrace-html=DIR``: where to write a page per failed replay (None: no pages).
+    html: Path | None = None
 
 
 def _choice(value: str, valid: tuple[str, ...], option: str) -> str:
@@ -75,4 +78,13 @@ def read_options(config: pytest.Config, settings: Config) -> Options:
         repeat=_repeat(config.getoption("agenttrace_repeat")),
         pass_rate=_rate(config.getoption("agenttrace_pass_rate")),
         verbose=config.get_verbosity() > 0,
+        html=_html_dir(config),
     )
+
+
+def _html_dir(config: pytest.Config) -> Path | None:
+    """``--agenttrace-html`` made absolute against the folder pytest was started in."""
+    value = config.getoption("agenttrace_html")
+    if not value:
+        return None
+    return Path(config.invocation_params.dir) / str(value)

@@ -42,6 +42,7 @@ class Summary:
     drift: dict[str, list[str]] = field(default_factory=dict)
     rates: dict[str, str] = field(default_factory=dict)
     golden_failed: int = 0
+    html: list[str] = field(default_factory=list)
 
 
 class AgentTraceSession:
@@ -220,7 +221,23 @@ class AgentTraceSession:
         if last.updated_expect is not None:
             info["update"] = {"path": str(path), "expect": last.updated_expect}
         rel = _relative(path, Path(self.config.rootpath))
+        if self.options.html is not None:
+            self.write_html(item, attempts, fixture, info)
         conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
+
+    def write_html(
+        self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, info: dict[str, Any]
+    ) -> None:
+        """``--agenttrace-html``: a page for the first failing attempt, named in the report and JUnit XML."""
+        failing = next((a for a in attempts if not a.passed), None)
+        if failing is None or self.options.html is None:
+            return
+        from .html_report import page_failures, write_page
+
+        page = write_page(self.options.html, item.name, fixture, failing.replayer.run, page_failures(failing))
+        info["html"] = str(page)
+        item.user_properties.append(("agenttrace_html", str(page)))
+        item.add_report_section("call", "agenttrace html", f"HTML report of this replay: {page}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -268,6 +285,8 @@ class AgentTraceSession:
             self.queue.add(info["update"]["path"], info["update"]["expect"])
         if info.get("status") == "golden" and report.failed:
             self.summary.golden_failed += 1
+        if info.get("html"):
+            self.summary.html.append(str(info["html"]))
 
     # -- the end ------------------------------------------------------------------------------------------------
 
@@ -304,6 +323,11 @@ class AgentTraceSession:
                 write.line(f"{name}:")
                 for text in renders:
                     write.line("  " + text.replace("\n", "\n  "))
+        if self.summary.html:
+            count = len(self.summary.html)
+            write.line(
+                f"agenttrace: {count} HTML page{'s' if count != 1 else ''} of failed replays in {self.options.html}"
+            )
         if self.summary.rates:
             write.section("agenttrace pass rates", sep="-")
             for name, text in sorted(self.summary.rates.items()):

@@ -23,7 +23,7 @@ import pytest
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
-from .checking import evaluate, render
+from .checking import CheckFailure, evaluate, render
 from .options import Options
 
 
@@ -35,6 +35,8 @@ class Attempt:
     error: BaseException | None = None
     problems: list[str] = field(default_factory=list)
     updated_expect: dict[str, Any] | None = None
+    #: The failed checks themselves (``problems`` holds their text), for the HTML report.
+    failures: list[CheckFailure] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -89,6 +91,7 @@ def judge(
             if attempt.updated_expect is not None:
                 checked = fixture.model_copy(update={"expect": Expect.model_validate(attempt.updated_expect)})
         failures = evaluate(checked, replayer.run, policies=policies, golden=golden)
+        attempt.failures = list(failures)
         if failures:
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
     elif replayer.misses:
