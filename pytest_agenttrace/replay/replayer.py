@@ -28,6 +28,8 @@ from ..model import (
     ToolStep,
 )
 from . import decorators
+from ._construct import construct
+from ._copy import _dumps
 from .calls import model_request, shape_of
 from .cursor import ModelCursor
 from .drift import Drift, request_drift
@@ -42,7 +44,7 @@ DriftMode = Literal["warn", "fail", "off"]
 
 
 def _message(value: Any) -> Message:
-    """A sent message as a ``Message`` without validation (``model_construct``): cheap, and never raises."""
+    """A sent message as a ``Message`` without validation (:func:`construct`): cheap, and never raises."""
     if isinstance(value, Message):
         return value
     data = value if isinstance(value, dict) else getattr(value, "model_dump", dict)()
@@ -59,16 +61,17 @@ def _message(value: Any) -> Message:
             call = call if isinstance(call, dict) else getattr(call, "model_dump", dict)()
             function = call.get("function") or {}
             built.append(
-                ToolCall.model_construct(
+                construct(
+                    ToolCall,
                     id=call.get("id"),
                     type="function",
-                    function=FunctionCall.model_construct(
-                        name=str(function.get("name")), arguments=str(function.get("arguments"))
+                    function=construct(
+                        FunctionCall, name=str(function.get("name")), arguments=str(function.get("arguments"))
                     ),
                 )
             )
         fields["tool_calls"] = built
-    return Message.model_construct(**fields)
+    return construct(Message, **fields)
 
 
 def _tool_definitions(tools: Any) -> list[ToolDefinition] | None:
@@ -79,8 +82,8 @@ def _tool_definitions(tools: Any) -> list[ToolDefinition] | None:
         function = tool.get("function") if isinstance(tool, dict) else None
         if isinstance(function, dict) and "name" in function:
             keys = ("name", "description", "parameters", "strict")
-            definition = FunctionDefinition.model_construct(**{k: function[k] for k in keys if k in function})
-            out.append(ToolDefinition.model_construct(type="function", function=definition))
+            definition = construct(FunctionDefinition, **{k: function[k] for k in keys if k in function})
+            out.append(construct(ToolDefinition, type="function", function=definition))
     return out
 
 
@@ -126,6 +129,9 @@ class Replayer:
         self.drifts: list[Drift] = []
         self._model_calls = 0
         self._pending: list[tuple[str, str, Any]] = []  # (call id, name, arguments) requested, not yet run
+        # id(sent dict) -> (the dict, its JSON bytes, the Message made of it): see _sent
+        self._seen: dict[int, tuple[dict[str, Any], bytes | str, Message]] = {}
+        self._tools_seen: tuple[Any, bytes | str, list[ToolDefinition]] | None = None
 
     # -- the actual run ---------------------------------------------------------------------------------
 
@@ -151,9 +157,9 @@ class Replayer:
         fields: dict[str, Any] = {
             "kind": "model",
             "id": self._next_id(),
-            "messages": [_message(m) for m in messages],
+            "messages": self._sent(messages),
         }
-        offered = _tool_definitions(tools)
+        offered = self._offered(tools)
         if offered is not None:
             fields["tools"] = offered
         if answer is None:
@@ -172,8 +178,8 @@ class Replayer:
                     'or set "on_unmatched": "error" to raise it in the agent',
                 ]
             )
-            fields["error"] = ErrorInfo.model_construct(type="UnmatchedCall", message=summary)
-            self._append(ModelStep.model_construct(**fields), "unmatched")
+            fields["error"] = construct(ErrorInfo, type="UnmatchedCall", message=summary)
+            self._append(construct(ModelStep, **fields), "unmatched")
             raise self._unmatched(
                 UnmatchedCall(summary, description=description, kind="model", name="model", arguments=None)
             )
@@ -190,16 +196,60 @@ class Replayer:
         error = answer.error
         if error is not None:
             fields["error"] = step.error if step is not None else None
-            self._append(ModelStep.model_construct(**fields), answer.source)
+            self._append(construct(ModelStep, **fields), answer.source)
             raise RecordedModelError(
                 error[0], name=(step.name if step is not None else None) or "model", error_type=error[1]
             )
         message = answer.message.thaw()
         if answer.response is not None:
             fields["response"] = answer.response
-        self._append(ModelStep.model_construct(**fields), answer.source)
+        self._append(construct(ModelStep, **fields), answer.source)
         self._expect_calls(message)
         return message  # type: ignore[no-any-return]
+
+    def _sent(self, messages: list[Any]) -> list[Message]:
+        """The sent messages as ``Message`` objects, reusing those of earlier calls.
+
+        An agent loop sends the same growing list on every call, so converting every message every time
+        is quadratic in the conversation. A dict message is converted once and reused while it still
+        serialises to the same bytes (an agent that edits a message in place gets a new conversion); the
+        models are frozen, so steps can share them.
+        """
+        out: list[Message] = []
+        seen = self._seen
+        for message in messages:
+            if type(message) is not dict:
+                out.append(_message(message))
+                continue
+            try:
+                data = _dumps(message)
+            except (TypeError, ValueError):  # SDK objects inside: no cache
+                out.append(_message(message))
+                continue
+            hit = seen.get(id(message))
+            if hit is not None and hit[0] is message and hit[1] == data:
+                out.append(hit[2])
+                continue
+            converted = _message(message)
+            seen[id(message)] = (message, data, converted)
+            out.append(converted)
+        return out
+
+    def _offered(self, tools: Any) -> list[ToolDefinition] | None:
+        """``_tool_definitions``, converted once while the agent passes the same, unchanged list."""
+        if not isinstance(tools, list | tuple):
+            return None
+        try:
+            data = _dumps(tools)
+        except (TypeError, ValueError):
+            return _tool_definitions(tools)
+        cached = self._tools_seen
+        if cached is not None and cached[0] is tools and cached[1] == data:
+            return cached[2]
+        offered = _tool_definitions(tools)
+        if offered is not None:
+            self._tools_seen = (tools, data, offered)
+        return offered
 
     def record_live_model(self, messages: list[Any], tools: Any, response: Any) -> None:
         """Keep a call the real model answered (live mode)."""
@@ -216,7 +266,7 @@ class Replayer:
         if message is not None:
             fields["response"] = message
             self._expect_calls(message.to_data())
-        self._append(ModelStep.model_construct(**fields), "live")
+        self._append(construct(ModelStep, **fields), "live")
 
     def _expect_calls(self, message: Mapping[str, Any]) -> None:
         for call in message.get("tool_calls") or ():
@@ -258,8 +308,8 @@ class Replayer:
                 f'answer it under "stubs": {{"tools": {{"{name}": [{{"when": {{...}}, "result": ...}}]}}}} '
                 'in the fixture, or set "on_unmatched": "error" to raise it in the agent'
             )
-            fields["error"] = ErrorInfo.model_construct(type="UnmatchedCall", message=summary)
-            self._append(cls.model_construct(**fields), "unmatched")
+            fields["error"] = construct(ErrorInfo, type="UnmatchedCall", message=summary)
+            self._append(construct(cls, **fields), "unmatched")
             raise self._unmatched(
                 UnmatchedCall(
                     summary, description="\n".join(lines), kind="tool", name=name, arguments=dict(arguments)
@@ -272,11 +322,11 @@ class Replayer:
             error_fields: dict[str, Any] = {"message": message}
             if error_type:
                 error_fields["type"] = error_type
-            fields["error"] = ErrorInfo.model_construct(**error_fields)
-            self._append(cls.model_construct(**fields), answer.source)
+            fields["error"] = construct(ErrorInfo, **error_fields)
+            self._append(construct(cls, **fields), answer.source)
             raise RecordedToolError(message, name=name, error_type=error_type)
         fields["result"] = answer.raw_result
-        self._append(cls.model_construct(**fields), answer.source)
+        self._append(construct(cls, **fields), answer.source)
         assert answer.result is not None
         return answer.result.thaw()
 
