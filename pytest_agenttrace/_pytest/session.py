@@ -62,6 +62,8 @@ class AgentTraceSession:
         self.queue = UpdateQueue()
         self.summary = Summary()
         self._files: list[Path] | None = None
+        self._file_set: frozenset[Path] | None = None
+        self._root: Path | None = None
         self._collected: set[Path] = set()
         self._fixtures: dict[Path, Fixture | FixtureError] = {}
 
@@ -84,6 +86,12 @@ class AgentTraceSession:
         if self._files is None:
             self._files = [p.resolve() for p in discover(self.settings.fixture_dirs())]
         return self._files
+
+    def _fixture_set(self) -> frozenset[Path]:
+        """:meth:`fixture_files` as a set, built once: collection asks for every file it walks."""
+        if self._file_set is None:
+            self._file_set = frozenset(self.fixture_files())
+        return self._file_set
 
     def load(self, path: Path) -> Fixture:
         """Load and validate a fixture once per process (repetitions and explicit tests reuse it)."""
@@ -109,7 +117,7 @@ class AgentTraceSession:
         if not self.zero_code or not file_path.name.endswith(SUFFIX):
             return None
         resolved = file_path.resolve()
-        if resolved not in set(self.fixture_files()) and not self._named_on_command_line(resolved):
+        if resolved not in self._fixture_set() and not self._named_on_command_line(resolved):
             return None
         self._collected.add(resolved)
         return FixtureFile.from_parent(parent, path=file_path)
@@ -220,7 +228,9 @@ class AgentTraceSession:
             info["drift"] = [d.render() for d in last.replayer.drifts]
         if last.updated_expect is not None:
             info["update"] = {"path": str(path), "expect": last.updated_expect}
-        rel = _relative(path, Path(self.config.rootpath))
+        if self._root is None:
+            self._root = Path(self.config.rootpath).resolve()
+        rel = _relative(path, self._root)
         if self.options.html is not None:
             self.write_html(item, attempts, fixture, info)
         conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
@@ -344,8 +354,9 @@ class AgentTraceSession:
 
 
 def _relative(path: Path, root: Path) -> Path:
+    """``path`` relative to ``root`` (already resolved: it is resolved once per session, not per test)."""
     try:
-        return path.resolve().relative_to(root.resolve())
+        return path.resolve().relative_to(root)
     except ValueError:
         return path
 

@@ -18,11 +18,16 @@ __all__ = ["CallShape", "model_request", "shape_of"]
 class CallShape:
     """Binds positional and keyword arguments to parameter names (``self``/``cls`` left out)."""
 
-    __slots__ = ("_sig", "_skip")
+    __slots__ = ("_names", "_positional", "_required", "_sig", "_skip")
 
     def __init__(self, fn: Callable[..., Any] | None) -> None:
         self._sig: inspect.Signature | None = None
         self._skip: str | None = None
+        # for a plain signature (named parameters only, no self): the names in order and the required
+        # ones, so that a call binds without inspect's general machinery (see bind)
+        self._names: tuple[str, ...] | None = None
+        self._required: frozenset[str] = frozenset()
+        self._positional = 0
         if fn is None:
             return
         try:
@@ -32,8 +37,28 @@ class CallShape:
         first = next(iter(self._sig.parameters), None)
         if first in ("self", "cls"):
             self._skip = first
+            return
+        plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        parameters = self._sig.parameters.values()
+        if all(p.kind in plain for p in parameters):
+            self._names = tuple(p.name for p in parameters)
+            self._required = frozenset(p.name for p in parameters if p.default is inspect.Parameter.empty)
+            self._positional = sum(1 for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = self._names
+        if names is not None and len(args) <= self._positional:
+            # what Signature.bind gives for a call that fits the signature: the given arguments by name,
+            # in parameter order; ``inspect`` measured 40 us of a 100 us replay test for the same dict
+            given = dict(zip(names, args, strict=False))
+            if not any(name in given for name in kwargs):
+                given.update(kwargs)
+                if (
+                    self._required.issubset(given)
+                    and len(given) == len(args) + len(kwargs)
+                    and kwargs.keys() <= set(names)
+                ):
+                    return {name: given[name] for name in names if name in given}
         sig = self._sig
         if sig is None:
             return self._fallback(args, kwargs)
