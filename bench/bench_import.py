@@ -144,9 +144,10 @@ def main() -> None:
     ):
         walls = [r[0] for r in rows[key]]
         mb = file.stat().st_size / 1e6
+        above = "" if key == "baseline" else f" (+{med(key, 1) - floor:.1f})"
         print(
             f"  {label:<46} {med(key, 0):6.2f} s ({min(walls):.2f}-{max(walls):.2f})"
-            f"  {mb / med(key, 0):6.1f} MB/s  peak {med(key, 1):6.1f} MiB (+{med(key, 1) - floor:.1f})"
+            f"  {mb / med(key, 0):6.1f} MB/s  peak {med(key, 1):6.1f} MiB{above}"
         )
     print(f"  floor (imports only)                           peak {floor:6.1f} MiB")
     print(f"import throughput / baseline: {imp_mbs / base_mbs:.2f} (target >= 0.50)")

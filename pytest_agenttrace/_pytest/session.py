@@ -64,6 +64,7 @@ class AgentTraceSession:
         self._files: list[Path] | None = None
         self._file_set: frozenset[Path] | None = None
         self._root: Path | None = None
+        self._named: frozenset[Path] | None = None
         self._collected: set[Path] = set()
         self._fixtures: dict[Path, Fixture | FixtureError] = {}
 
@@ -116,20 +117,25 @@ class AgentTraceSession:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> FixtureFile | None:
         if not self.zero_code or not file_path.name.endswith(SUFFIX):
             return None
-        resolved = file_path.resolve()
-        if resolved not in self._fixture_set() and not self._named_on_command_line(resolved):
+        files = self._fixture_set()
+        # the path as pytest walked it is usually the resolved one already: skip the syscalls then (a
+        # sharded run names thousands of files, and pytest asks about every file of their folder for each)
+        resolved = file_path if file_path in files else file_path.resolve()
+        if resolved not in files and not self._named_on_command_line(resolved):
             return None
         self._collected.add(resolved)
         return FixtureFile.from_parent(parent, path=file_path)
 
     def _named_on_command_line(self, path: Path) -> bool:
-        for arg in self.config.args:
-            candidate = Path(arg.split("::")[0])
-            if not candidate.is_absolute():
-                candidate = Path(self.config.invocation_params.dir) / candidate
-            if candidate.resolve() == path:
-                return True
-        return False
+        if self._named is None:  # resolved once: asked for every file collected
+            named = set()
+            for arg in self.config.args:
+                candidate = Path(arg.split("::")[0])
+                if not candidate.is_absolute():
+                    candidate = Path(self.config.invocation_params.dir) / candidate
+                named.add(candidate.resolve())
+            self._named = frozenset(named)
+        return path in self._named
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
