@@ -199,3 +199,12 @@ def test_root_fixtures_replay_against_the_fixed_agent(
         golden=fixture.status == "golden",
     )
     assert not failures, [f.summary() for f in failures]
+
+
+def test_the_root_fixtures_replay_under_agenttrace() -> None:
+    """Runs the test above the way it is meant to run: ``pytest --agenttrace`` at the repository root."""
+    count = len(list((ROOT / "fixtures").glob("*.trace.json")))
+    node = "tests/test_example.py::test_root_fixtures_replay_against_the_fixed_agent"
+    result = _replay(ROOT, node, "-p", "no:xdist", "-q", fixed=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{count} passed" in result.stdout, result.stdout

@@ -37,6 +37,8 @@ def _suspect_float(out: bytes) -> bool:
     if _SMALL_DECIMAL in out:
         return True
     return any(out[m.start() - 1 : m.start()].isdigit() for m in _NEGATIVE_EXPONENT.finditer(out))
+
+
 _ENCODE_CHECK: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
