@@ -145,7 +145,7 @@ def test_mark_rewrites_status_reason_and_links(fixture_file):
         "https://example.org/incidents/42",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == f"{fixture_file}: regression -> known-bad"
+    assert result.stderr.strip() == f"{fixture_file}: regression -> known-bad (reason and links updated)"
     fixture = load_fixture(fixture_file)
     assert fixture.status == "known-bad"
     assert fixture.reason == "still refunds without approval"
@@ -153,8 +153,14 @@ def test_mark_rewrites_status_reason_and_links(fixture_file):
     # only those fields changed
     old, new = json.loads(before), json.loads(fixture_file.read_bytes())
     assert {k for k in old if old[k] != new.get(k)} == {"status", "reason", "links"}
-    assert agenttrace("mark", str(fixture_file), "--regression").returncode == 0
+    assert agenttrace("mark", str(fixture_file), "--regression").stderr.strip() == (
+        f"{fixture_file}: known-bad -> regression"
+    )
     assert load_fixture(fixture_file).status == "regression"
+    again = agenttrace("mark", str(fixture_file), "--regression", "--link", "https://example.org/issues/7")
+    assert again.stderr.strip() == f"{fixture_file}: regression (unchanged)"
+    relinked = agenttrace("mark", str(fixture_file), "--regression", "--link", "https://example.org/pr/9")
+    assert relinked.stderr.strip() == f"{fixture_file}: regression (links updated)"
 
 
 def test_mark_refuses_an_invalid_fixture_and_writes_nothing(fixture_file, tmp_path):

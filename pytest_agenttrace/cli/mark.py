@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..model import Fixture
 from ..store import atomic_write, dump_fixture, load_fixture
 
 
@@ -65,9 +66,16 @@ def run(args: argparse.Namespace) -> int:
             links = list(fixture.links or [])
             links += [link for link in args.link if link not in links]
             update["links"] = links
-        before = fixture.status
         marked = fixture.model_copy(update=update)
         atomic_write(path, dump_fixture(marked), force=True)
-        change = f"{before} -> {args.status}" if before != args.status else f"{args.status} (unchanged)"
-        print(f"{path}: {change}", file=sys.stderr)
+        print(f"{path}: {_describe(fixture, marked)}", file=sys.stderr)
     return 0
+
+
+def _describe(before: Fixture, after: Fixture) -> str:
+    """What the mark changed, so that a re-run that only adds a reason or a link does not read as a no-op."""
+    status = after.status if before.status == after.status else f"{before.status} -> {after.status}"
+    updated = [name for name in ("reason", "links") if getattr(before, name) != getattr(after, name)]
+    if updated:
+        return f"{status} ({' and '.join(updated)} updated)"
+    return status if before.status != after.status else f"{status} (unchanged)"
