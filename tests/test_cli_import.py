@@ -215,20 +215,36 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(work: Path, case: str) -
 
 
 def test_good_traces_import_when_another_fails(work: Path) -> None:
-    runs = json.loads(LS_ERROR.read_text()) + json.loads(LS_LONG.read_text())
-    runs = [
-        r for r in runs if r["id"] != "01a200f3-5888-7322-a373-1bfbcdbd1c87"
-    ]  # the failed trace loses its root
+    failed = json.loads(LS_ERROR.read_text())
+    chat, lookup = failed[1], failed[2]
+    chat["parent_run_id"], lookup["parent_run_id"] = lookup["id"], chat["id"]  # a cycle: no run structure
     path = work / "mixed.json"
-    path.write_text(json.dumps(runs))
+    path.write_text(json.dumps(failed + json.loads(LS_LONG.read_text())))
     result = cli(path, "--out", "out", cwd=work)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
         f"{PREFIX}{path}: trace 01a200f3-5888-7322-a373-1bfbcdbd1c87, run 01a200f3-58aa-752e-be2e-62e25b8a65ce: "
-        "parent run 01a200f3-5888-7322-a373-1bfbcdbd1c87 is missing from the export"
+        "runs form a cycle through parent_run_id"
     )
     assert files(work / "out") == ["support-agent-c62a7b66.trace.json"]
     assert result.stderr.rstrip().endswith("1 trace read (langsmith), 1 fixture written to out, 1 failed")
+
+
+def test_a_trace_without_its_root_imports_and_says_so(work: Path) -> None:
+    runs = [r for r in json.loads(LS_ERROR.read_text()) if r.get("parent_run_id")]
+    path = work / "partial.json"
+    path.write_text(json.dumps(runs))
+    result = cli(path, "--out", "out", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "partial trace: parent 01a200f3-5888-7322-a373-1bfbcdbd1c87 not in the export" in result.stdout
+    )
+    [written] = files(work / "out")
+    document = json.loads((work / "out" / written).read_text(encoding="utf-8"))
+    assert document["source"]["attributes"]["agenttrace.missing_parents"] == [
+        "01a200f3-5888-7322-a373-1bfbcdbd1c87"
+    ]
+    assert [s["kind"] for s in document["steps"]] == ["model", "tool", "model", "tool"]
 
 
 def test_wrong_format_named(work: Path) -> None:

@@ -483,6 +483,22 @@ def kind_for(options: ImportOptions, name: str | None, attributes: Mapping[str, 
 
 
 # ------------------------------------------------------------------------------------------------ order
+def detach_missing_parents(records: Mapping[Any, dict[str, Any]], parent_key: str) -> list[str]:
+    """Make roots of the records whose parent the export does not hold; the missing ids, sorted.
+
+    A partial trace (its root in another service, filtered out, or never exported because the process
+    died first) is still a run worth replaying; refusing it would lose exactly the crashed runs. The
+    caller records the ids (``MISSING_PARENTS_ATTRIBUTE``) so that nothing about the gap is lost.
+    """
+    missing: set[str] = set()
+    for record in records.values():
+        parent = record.get(parent_key)
+        if parent is not None and parent not in records:
+            missing.add(str(parent))
+            record[parent_key] = None
+    return sorted(missing)
+
+
 def order_steps(steps: Iterable[tuple[Any, StepData]]) -> list[StepData]:
     """Steps sorted by ``(start, tie key)`` with every parent before its children.
 

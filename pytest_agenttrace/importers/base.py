@@ -17,12 +17,16 @@ import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from ..model import StepKind
 
 #: A step in the fixture format, as a JSON-ready dict (``{"kind": "tool", "id": ..., "name": ...}``).
 StepData = dict[str, Any]
+
+#: Trace attribute listing the parent span ids that the trace's spans name but the export does not hold
+#: (a partial trace: its root lives in another service, or was never exported); the import says so.
+MISSING_PARENTS_ATTRIBUTE: Final = "agenttrace.missing_parents"
 
 
 @dataclass

@@ -28,6 +28,7 @@ from ._common import (
     MISSING,
     ExportError,
     as_dict,
+    detach_missing_parents,
     error_from_text,
     is_lc_serialized,
     iter_json_documents,
@@ -41,7 +42,7 @@ from ._common import (
     usage_from,
     user_input,
 )
-from .base import ImportedTrace, ImportOptions, StepData, TraceProblem
+from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
 _RUN_KEYS = ("run_type", "dotted_order")
 _MAPPED_METADATA = {"ls_model_name", "ls_provider", "usage_metadata"}
@@ -202,12 +203,7 @@ def _order_key(run: Mapping[str, Any]) -> str:
 # ------------------------------------------------------------------------------------------ converting
 def _build_trace(trace_id: str, runs: list[dict[str, Any]], options: ImportOptions) -> ImportedTrace:
     by_id = {run["id"]: run for run in runs}
-    for run in runs:
-        parent = run.get("parent_run_id")
-        if parent is not None and parent not in by_id:
-            raise _RunError(
-                f"parent run {parent} is missing from the export", f"trace {trace_id}, run {run['id']}"
-            )
+    missing_parents = detach_missing_parents(by_id, "parent_run_id")
     for run in runs:  # cycles
         seen = {run["id"]}
         current = run
@@ -262,6 +258,8 @@ def _build_trace(trace_id: str, runs: list[dict[str, Any]], options: ImportOptio
     trace = ImportedTrace(trace_id=trace_id, format="langsmith", steps=ordered, name=_str(root.get("name")))
     trace.failed = any(run.get("error") for run in runs)
     trace.attributes = _trace_attributes(root)
+    if missing_parents:
+        trace.attributes[MISSING_PARENTS_ATTRIBUTE] = missing_parents
     inputs = root.get("inputs")
     if root["id"] in containers:
         if isinstance(inputs, dict):

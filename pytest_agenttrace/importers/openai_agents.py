@@ -33,6 +33,7 @@ from ._common import (
     MISSING,
     ExportError,
     as_dict,
+    detach_missing_parents,
     iter_json_documents,
     link_tool_calls,
     normalize_message,
@@ -45,7 +46,7 @@ from ._common import (
     usage_from,
     user_input,
 )
-from .base import ImportedTrace, ImportOptions, StepData, TraceProblem
+from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
 _CONTAINER_CUSTOM = {"task", "turn"}
 
@@ -131,12 +132,7 @@ def _objects(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
 def _build_trace(
     trace_id: str, trace: Mapping[str, Any], spans: dict[str, dict[str, Any]], options: ImportOptions
 ) -> ImportedTrace:
-    for span in spans.values():
-        parent = span.get("parent_id")
-        if parent is not None and parent not in spans:
-            raise _SpanError(
-                f"parent span {parent} is missing from the export", f"trace {trace_id}, span {span['id']}"
-            )
+    missing_parents = detach_missing_parents(spans, "parent_id")
     for span in spans.values():
         seen = {span["id"]}
         current = span
@@ -219,6 +215,8 @@ def _build_trace(
         attributes["usage"] = task_usage
     if custom:
         attributes["spans"] = custom
+    if missing_parents:
+        attributes[MISSING_PARENTS_ATTRIBUTE] = missing_parents
     result.attributes = attributes
 
     models = [step for step in ordered if step["kind"] == "model"]

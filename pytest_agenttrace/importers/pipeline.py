@@ -29,7 +29,7 @@ from ..redact import RedactSettings, redact_document
 from ..store import atomic_write, dump_fixture, fixture_path, load_fixture
 from ..store.load import model_errors
 from ._common import read_head
-from .base import ImportedTrace, Importer, ImportOptions, TraceProblem
+from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, Importer, ImportOptions, TraceProblem
 from .fixture import ImportedFixture
 from .naming import fixture_id
 from .registry import detect, format_names, get_importer
@@ -383,6 +383,11 @@ def describe(outcome: Outcome) -> str:
     line = f"{'replaced' if outcome.replaced else 'wrote'} {outcome.path}: " + ", ".join(parts)
     if outcome.kept:
         line += f"; kept {', '.join(outcome.kept)}"
+    attributes = fixture.source.attributes if fixture.source is not None else None
+    missing = (attributes or {}).get(MISSING_PARENTS_ATTRIBUTE)
+    if isinstance(missing, list) and missing:
+        ids = ", ".join(str(span_id) for span_id in missing)
+        line += f"; partial trace: parent {ids} not in the export (its children are roots)"
     return line
 
 

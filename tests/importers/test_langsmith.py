@@ -17,7 +17,7 @@ import pytest
 
 from pytest_agenttrace.importers import ImportOptions
 from pytest_agenttrace.importers._common import error_from_text, normalize_message
-from pytest_agenttrace.importers.base import ImportedTrace, TraceProblem
+from pytest_agenttrace.importers.base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, TraceProblem
 from pytest_agenttrace.importers.langsmith import LangSmithImporter
 from pytest_agenttrace.importers.rules import DEFAULT_RULES
 from pytest_agenttrace.model import Fixture
@@ -432,13 +432,18 @@ def test_error_text_parsing() -> None:
     assert error_from_text("something broke") == {"message": "something broke"}
 
 
-def test_missing_parent_and_duplicate_ids(tmp_path: Path) -> None:
+def test_missing_parent_imports_as_a_partial_trace_and_duplicate_ids_fail(tmp_path: Path) -> None:
     runs = json.loads((CORPUS / "traceable__refund_tool_error.runs.json").read_text())
+    whole = import_one(CORPUS / "traceable__refund_tool_error.runs.json")
     path = tmp_path / "orphan.json"
-    path.write_text(json.dumps(runs[1:]))
-    [problem] = list(LangSmithImporter().iter_traces(path, ImportOptions()))
-    assert isinstance(problem, TraceProblem)
-    assert problem.message == "parent run 01a200f3-5888-7322-a373-1bfbcdbd1c87 is missing from the export"
+    path.write_text(json.dumps(runs[1:]))  # the root run filtered out of the export
+    partial = import_one(path)
+    assert partial.attributes[MISSING_PARENTS_ATTRIBUTE] == ["01a200f3-5888-7322-a373-1bfbcdbd1c87"]
+    assert MISSING_PARENTS_ATTRIBUTE not in whole.attributes
+    assert [(s["kind"], s.get("name")) for s in partial.steps] == [
+        (s["kind"], s.get("name")) for s in whole.steps
+    ]
+    assert partial.failed
     path.write_text(json.dumps([*runs, runs[2]]))
     results = list(LangSmithImporter().iter_traces(path, ImportOptions()))
     assert isinstance(results[0], TraceProblem)

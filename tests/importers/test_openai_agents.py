@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_agenttrace.importers import ImportOptions, ImportRun, ImportSettings
-from pytest_agenttrace.importers.base import ImportedTrace, TraceProblem
+from pytest_agenttrace.importers.base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, TraceProblem
 from pytest_agenttrace.importers.openai_agents import OpenAIAgentsImporter
 from pytest_agenttrace.importers.rules import DEFAULT_RULES
 from pytest_agenttrace.model import Fixture
@@ -331,14 +331,29 @@ def test_corpus_export_and_ingest_payload_agree(name: str) -> None:
     assert sum(s["usage"]["total_tokens"] for s in trace.steps if s["kind"] == "model") == 684
 
 
-def test_missing_parent_and_cycles_are_problems(tmp_path: Path) -> None:
+def test_a_missing_parent_imports_as_a_partial_trace(tmp_path: Path) -> None:
+    """The agent span ends last: a process that died mid-run exported its steps without it."""
     data = json.loads((CORPUS / "refund_tool_error.agents_export.json").read_text())
+    agent_ids = sorted(s["id"] for s in data["spans"] if s["span_data"]["type"] == "agent")
     data["spans"] = [s for s in data["spans"] if s["span_data"]["type"] != "agent"]
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps(data))
+    trace = import_one(path)
+    whole = import_one(CORPUS / "refund_tool_error.agents_export.json")
+    assert trace.attributes[MISSING_PARENTS_ATTRIBUTE] == agent_ids
+    assert tools_of(trace) == tools_of(whole)
+    assert [s["kind"] for s in trace.steps] == [s["kind"] for s in whole.steps]
+
+
+def test_cycles_are_problems(tmp_path: Path) -> None:
+    data = json.loads((CORPUS / "refund_tool_error.agents_export.json").read_text())
+    first, second = data["spans"][0], data["spans"][1]
+    first["parent_id"], second["parent_id"] = second["id"], first["id"]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(data))
     [problem] = list(OpenAIAgentsImporter().iter_traces(path, ImportOptions()))
     assert isinstance(problem, TraceProblem)
-    assert "is missing from the export" in problem.message
+    assert problem.message == "spans form a cycle through parent_id"
     assert problem.where is not None
     assert problem.where.startswith("trace trace_24dbfd6f76c94828bdd8c0c93e7fe905, span span_")
 

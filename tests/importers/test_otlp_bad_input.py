@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from pytest_agenttrace.errors import TraceFormatError
-from pytest_agenttrace.importers.base import ImportedTrace, ImportOptions, MappingRule, TraceProblem
+from pytest_agenttrace.importers.base import (
+    MISSING_PARENTS_ATTRIBUTE,
+    ImportedTrace,
+    ImportOptions,
+    MappingRule,
+    TraceProblem,
+)
 from pytest_agenttrace.importers.otlp import OtlpImporter, _reader
 
 from .conftest import import_file, only_trace
@@ -109,14 +115,16 @@ def test_garbage_first_jsonl_line_is_fatal(tmp_path: Path) -> None:
         import_file(path)
 
 
-def test_missing_parent_fails_that_trace_only(write_json: Callable[..., Path]) -> None:
+def test_a_missing_parent_makes_a_root_not_a_failure(write_json: Callable[..., Path]) -> None:
+    """A partial trace (its root upstream or never exported) imports; the missing id is recorded."""
     path = write_json(request(good_trace(), tool(TRACE_A, "1" * 16, "x", parent="9" * 16)))
     results = import_file(path)
-    problem = next(r for r in results if isinstance(r, TraceProblem))
-    assert problem.trace_id == TRACE_A
-    assert "names parent 9999999999999999, which is not in the trace" in problem.message
-    assert problem.where == "resourceSpans[0].scopeSpans[0].spans[1]"
-    assert [r.trace_id for r in results if isinstance(r, ImportedTrace)] == [TRACE_B]
+    assert all(isinstance(r, ImportedTrace) for r in results), results
+    partial = next(r for r in results if isinstance(r, ImportedTrace) and r.trace_id == TRACE_A)
+    assert [(s["kind"], s["name"], s.get("parent")) for s in partial.steps] == [("tool", "x", None)]
+    assert partial.attributes[MISSING_PARENTS_ATTRIBUTE] == ["9" * 16]
+    whole = next(r for r in results if isinstance(r, ImportedTrace) and r.trace_id == TRACE_B)
+    assert MISSING_PARENTS_ATTRIBUTE not in whole.attributes
 
 
 def test_cycle(write_json: Callable[..., Path]) -> None:

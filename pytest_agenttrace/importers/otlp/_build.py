@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ..base import ImportedTrace, ImportOptions, StepData, TraceProblem
+from ..base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai
 from ._common import Mapped, is_trace_level, json_or_text, text, tool_arguments
 from ._decode import STATUS_ERROR, Span, SpanEvent
@@ -124,6 +124,7 @@ class _TraceBuilder:
         self.owner: dict[str, str] = {}  # span id -> id of the step it became part of (merged duplicates)
         self.steps: dict[str, StepData] = {}
         self.derived_errors: set[str] = set()  # error steps made for failed spans that are not steps
+        self.missing_parents: list[str] = []
         self.failed = False
 
     def build(self) -> ImportedTrace | TraceProblem:
@@ -132,7 +133,7 @@ class _TraceBuilder:
             first = trace.bad[0]
             more = f" (and {len(trace.bad) - 1} more broken spans)" if len(trace.bad) > 1 else ""
             return TraceProblem(first.message + more, trace.trace_id, first.where)
-        spans, problem = check_tree(trace.spans)
+        spans, problem, self.missing_parents = check_tree(trace.spans)
         if problem is not None:
             return TraceProblem(problem.message, trace.trace_id, problem.where)
         self.spans = spans
@@ -290,6 +291,8 @@ class _TraceBuilder:
         attributes: dict[str, Any] = dict(root.resource)
         if root.scope_name:
             attributes[SCOPE_ATTRIBUTE] = root.scope_name
+        if self.missing_parents:
+            attributes[MISSING_PARENTS_ATTRIBUTE] = list(self.missing_parents)
         root_mapped = self.mapped[root.span_id]
         if root.span_id not in self.steps:
             consumed = root_mapped.consumed if root_mapped is not None else set()
