@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -128,13 +129,19 @@ def test_the_real_model_answers_and_the_tools_stay_stubbed(
 def test_repeat_and_pass_rate(pytester: pytest.Pytester, model_server: ScriptedModel) -> None:
     _live_project(pytester)
     result = pytester.runpytest(
-        "--agenttrace", "--agenttrace-live=model", "--agenttrace-repeat=4", "--agenttrace-pass-rate=50%"
+        "--agenttrace",
+        "--agenttrace-live=model",
+        "--agenttrace-repeat=4",
+        "--agenttrace-pass-rate=50%",
+        "--junitxml=out.xml",
     )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         ["*agenttrace pass rates*", "*::refund-no-approval: 2/4 passed (50%, required 50%)"]
     )
     assert model_server.conversations == 4
+    [case] = ET.parse(pytester.path / "out.xml").iter("testcase")
+    assert {p.get("name"): p.get("value") for p in case.iter("property")}["agenttrace_pass_rate"] == "2/4"
     result = pytester.runpytest(
         "--agenttrace", "--agenttrace-live=model", "--agenttrace-repeat=4", "--agenttrace-pass-rate=0.75"
     )
