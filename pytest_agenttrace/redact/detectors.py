@@ -25,10 +25,12 @@ Rules every pattern follows, because they keep the scan linear and the output va
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .validators import card_number_valid, iban_valid, phone_valid
+from .placeholders import is_masked
+from .validators import card_number_valid, iban_valid, phone_field_valid, phone_valid
 
 __all__ = ["DETECTORS", "FIELD_DETECTORS", "Alternative", "Detector", "detector_names", "field_detector"]
 
@@ -44,6 +46,8 @@ class Alternative:
     family: str = "key"  # which gated pass of the scanner runs it: key, at, digit, ipv6
     lead: int = 0  # digit family: characters of the match before the anchoring digit (`+` of `+44`)
     shrink: bool = False  # on rejection, retry without trailing groups ("+44 20 7946 0958 1000 items")
+    before: str | None = None  # a candidate preceded by text matching this (ending with \Z) is rejected
+    relabel: bool = False  # a token found by this one counts as its own kind (an sk- key under "api_key")
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,27 @@ def _phone_national(value: str) -> bool:
     return phone_valid(value, international=False)
 
 
-def _ipv6_groups(value: str) -> bool:
-    return sum(1 for group in value.split(":") if group) >= 2
+def _ipv6_plausible(value: str) -> bool:
+    """An address, not C++ (``std::vector``) or words (``cafe::1``, ``abc::def``, ``a::b``).
+
+    Hex words joined by ``::`` are valid IPv6 syntax, so the pattern alone cannot tell them apart. A real
+    address written in text has three groups or more (``2001:db8::1``), or starts with a global unicast
+    prefix written in full (``2a00::1``, four hex digits from 2000 to 3fff).
+    """
+    groups = [group for group in value.split(":") if group]
+    if len(groups) >= 3:
+        return True
+    first = groups[0] if groups else ""
+    return len(groups) == 2 and not value.startswith(":") and len(first) == 4 and first[0] in "23"
+
+
+def _field_value(value: str) -> bool:
+    """A value under a secret-named key in nested JSON text: anything not already masked."""
+    return not is_masked(value)
+
+
+def _query_value(value: str) -> bool:
+    return len(value) >= 4 and _password_value(value) and not is_masked(value)
 
 
 # Look-behinds: a token starts where the characters it is made of start.
@@ -102,6 +125,74 @@ _KEYCHARS = r"(?<![A-Za-z0-9_-])"
 # Separator between a key name and its value in `k=v`, `k: v`, `"k": "v"` and JSON nested in a string.
 _ASSIGN = r"""[\s"'\\]{0,4}[:=]{1,2}>?[\s"'\\]{0,4}"""
 _NUM_END = r"(?![A-Za-z0-9_]|[.,:/-][0-9])"
+# A quoted key in JSON text nested in a string (at any escaping level: `"k"`, `\"k\"`, `\\\"k\\\"`), its
+# colon and a string value, the value being `v` (after an HTTP auth scheme, which is kept); the key's dotted
+# prefix (`http.request.header.`) is allowed.
+_JSON_KEY = r'"(?:[A-Za-z0-9_.-]{0,120}\.)?'
+_JSON_VALUE = (
+    r"""\\{0,7}"\s*:\s*\\{0,7}"(?:(?i:bearer|basic|token|digest)\s++)?(?P<v>[^"\\]{1,4096}+)\\{0,7}\""""
+)
+
+
+def _names(*names: str) -> str:
+    """Key names as a case-insensitive alternation, with `-` and `_` read alike (`x-api-key`, `x_api_key`)."""
+    ordered = sorted(names, key=len, reverse=True)  # the longest first: `api_key` before `key`
+    return "(?i:" + "|".join(re.escape(n).replace("_", "[_-]") for n in ordered) + ")"
+
+
+# Object keys whose values are secrets whatever they look like. Matched on the key's last dotted
+# segment, lower-cased, with `-` read as `_`, so `http.request.header.x-api-key` is `x_api_key`.
+_PASSWORD_KEYS = ("password", "passwd", "passphrase")  # not "pwd": that is usually a folder
+_AWS_SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_secret_key", "secret_access_key"})
+_SECRET_KEYS = frozenset(
+    {
+        "secret",
+        "client_secret",
+        "secret_key",
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "api_token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth_token",
+        "session_token",
+        "x_auth_token",
+        "private_key",
+        "authorization",
+        "proxy_authorization",
+        "cookie",
+        "set_cookie",
+        "token",
+    }
+)
+# URL query parameters that carry credentials (OAuth tokens, API keys, signatures of signed URLs).
+_QUERY_KEYS = (
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "auth_token",
+    "api_key",
+    "apikey",
+    "key",
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-security-token",
+    "x-amz-credential",
+    "x-goog-signature",
+    "x-goog-credential",
+    "client_secret",
+    "secret",
+    "password",
+    "passwd",
+)
+# Keys whose values are phone numbers when they look like one (digits and `+ ( ) - . /` and spaces).
+_PHONE_KEYS = frozenset(
+    {"mobile", "cell", "cellphone", "tel", "telephone", "fax", "msisdn", "mobile_number", "phone_number"}
+)
 
 DETECTORS: tuple[Detector, ...] = (
     Detector(
@@ -200,7 +291,7 @@ DETECTORS: tuple[Detector, ...] = (
                 _random_looking,
             ),
             Alternative(
-                r"(?<![A-Za-z0-9_-])(?i:authorization)"
+                r"(?<![A-Za-z0-9_-])(?i:(?:proxy-)?authorization)"
                 + _ASSIGN
                 + r"(?i:basic|token|digest)\s++(?P<v>[A-Za-z0-9._~+/-]{8,}+=*+)",
                 _random_looking,
@@ -225,6 +316,11 @@ DETECTORS: tuple[Detector, ...] = (
                 + r"""(?P<v>[^\s;,&"'\\<>{}\[\]()]{3,256}+)""",
                 _password_value,
             ),
+            # `"db_password": "two words"` in JSON text nested in a string: the whole value, as for a key
+            # of the document itself (see field_detector)
+            Alternative(
+                r'"[A-Za-z0-9_.-]{0,120}' + _names(*_PASSWORD_KEYS) + _JSON_VALUE, _field_value, relabel=True
+            ),
         ),
     ),
     Detector(
@@ -240,6 +336,25 @@ DETECTORS: tuple[Detector, ...] = (
                 + r"(?P<v>[A-Za-z0-9._~+/=-]{8,256}+)",
                 _has_digit,
             ),
+            Alternative(
+                _JSON_KEY + _names(*_SECRET_KEYS, *_AWS_SECRET_KEYS) + _JSON_VALUE, _field_value, relabel=True
+            ),
+            # HTTP headers written out as text: `Cookie: a=b; c=d`, `X-Api-Key: ...`
+            Alternative(
+                r"(?<![A-Za-z0-9_-])(?i:set-cookie|cookie)[ \t]*+:[ \t]*+"
+                r"""(?P<v>[^\s=;"'\\]{1,256}+=[^\r\n"\\]{1,4096}+)""",
+                _field_value,
+            ),
+            Alternative(
+                r"(?<![A-Za-z0-9_-])(?i:x-api-key|api-key|x-auth-token|x-access-token)[ \t]*+:[ \t]*+"
+                r"(?P<v>[A-Za-z0-9._~+/=-]{8,256}+)",
+                _query_value,
+            ),
+            # URL query parameters: `?token=...`, `&access_token=...`, `&sig=...` (signed URLs)
+            Alternative(
+                r"[?&](?:amp;)?" + _names(*_QUERY_KEYS) + r"""=(?P<v>[^&#\s"'\\<>]{1,2048}+)""",
+                _query_value,
+            ),
         ),
     ),
     Detector(
@@ -249,6 +364,13 @@ DETECTORS: tuple[Detector, ...] = (
         (
             Alternative(
                 r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@"
+                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+                family="at",
+            ),
+            # percent-encoded in a URL or form body: `jane%40example.com`, `bob%2Bbilling%40example.com`
+            Alternative(
+                r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+-]))[A-Za-z0-9](?:[A-Za-z0-9._+-]|%2[Bb])"
+                r"{0,63}+%40"
                 r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])",
                 family="at",
             ),
@@ -302,28 +424,46 @@ DETECTORS: tuple[Detector, ...] = (
                 shrink=True,
             ),
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])\([0-9])[0-9]{2}\) ?[0-9]{3}-[0-9]{4}" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./#-])\([0-9])[0-9]{2}\) ?[0-9]{3}[-. ][0-9]{4}" + _NUM_END,
                 _phone_national,
                 "digit",
                 lead=1,
             ),
+            # North American 1-800-555-0199, 1 800 555 0199: one kind of separator throughout
             Alternative(
-                r"[0-9](?<![A-Za-z0-9+_./:-][0-9])[0-9]{2}-[0-9]{3}-[0-9]{4}" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./:#-])1)(?P<ph_sep1>[ .-])[2-9][0-9]{2}(?P=ph_sep1)[0-9]{3}"
+                r"(?P=ph_sep1)[0-9]{4}" + _NUM_END,
+                _phone_national,
+                "digit",
+            ),
+            # 555-123-4567, 555 123 4567, 555.123.4567: one kind of separator throughout
+            Alternative(
+                r"[0-9](?<![A-Za-z0-9+_./:#-][0-9])[0-9]{2}(?P<ph_sep>[ .-])[0-9]{3}(?P=ph_sep)[0-9]{4}"
+                + _NUM_END,
                 _phone_national,
                 "digit",
             ),
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])\(0)[0-9]{1,4}\)(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./:#-])\(0)[0-9]{1,4}\)(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
                 _phone_national,
                 "digit",
                 lead=1,
                 shrink=True,
             ),
             Alternative(
-                r"[0-9](?<=(?<![A-Za-z0-9+_./:-])0)[0-9]{1,4}(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
+                r"[0-9](?<=(?<![A-Za-z0-9+_./:#-])0)[0-9]{1,4}(?:[ /-][0-9]{2,8}+){1,4}" + _NUM_END,
                 _phone_national,
                 "digit",
                 shrink=True,
+            ),
+            # `"mobile": 5551234567` or `"customer_phone": "555 1234567"` in JSON text nested in a string:
+            # a value under a phone-named key is a phone number when it looks like one, bare digits too
+            Alternative(
+                r'"(?:[A-Za-z0-9_.-]{0,120}(?i:phone)|(?:[A-Za-z0-9_.-]{0,120}[._-])?'
+                + _names(*_PHONE_KEYS)
+                + r')\\{0,7}"\s*:\s*(?:\\{0,7}")?(?P<v>\+?\(?[0-9](?:[0-9 ()./-]{0,24}[0-9])?)'
+                r"(?![0-9A-Za-z])",
+                phone_field_valid,
             ),
         ),
         secret=False,
@@ -337,11 +477,14 @@ DETECTORS: tuple[Detector, ...] = (
                 r"[0-9](?<![A-Za-z0-9_.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
                 r"(?![A-Za-z0-9_]|\.[0-9])",
                 family="digit",
+                # not a version: `Chrome/120.0.0.0`, `version 1.2.3.4`, `v10.0.19041.1`, `build 6.1.7601.1`
+                before=r"(?:(?<![A-Za-z])(?i:v|ver|version|build|release|firmware|rev|revision)[ :=]{0,2}"
+                r"|[A-Za-z]/)\Z",
             ),
             Alternative(
                 r"(?<![A-Za-z0-9_:.])(?:[0-9A-Fa-f]{1,4})?(?:::?[0-9A-Fa-f]{1,4}){1,7}+(?:::)?"
                 r"(?![A-Za-z0-9_.]|:[0-9A-Fa-f:])",
-                _ipv6_groups,
+                _ipv6_plausible,
                 family="ipv6",
             ),
         ),
@@ -349,43 +492,23 @@ DETECTORS: tuple[Detector, ...] = (
     ),
 )
 
-# Object keys whose string values are secrets whatever they look like. Matched on the key's last dotted
-# segment, lower-cased, with `-` read as `_`, so `http.request.header.x-api-key` is `x_api_key`.
-_PASSWORD_KEYS = ("password", "passwd", "passphrase")  # not "pwd": that is usually a folder
-_AWS_SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_secret_key", "secret_access_key"})
-_SECRET_KEYS = frozenset(
-    {
-        "secret",
-        "client_secret",
-        "secret_key",
-        "api_key",
-        "apikey",
-        "x_api_key",
-        "api_token",
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "auth_token",
-        "session_token",
-        "x_auth_token",
-        "private_key",
-        "authorization",
-        "proxy_authorization",
-        "cookie",
-        "set_cookie",
-    }
-)
-
 #: Which detector a secret-named key's value counts under (documentation; see :func:`field_detector`).
 FIELD_DETECTORS = {
     "password": "keys ending in password, passwd, passphrase",
     "aws_secret_key": ", ".join(sorted(_AWS_SECRET_KEYS)),
     "secret": ", ".join(sorted(_SECRET_KEYS)),
+    "phone": "keys ending in phone, and "
+    + ", ".join(sorted(_PHONE_KEYS))
+    + " (when the value reads as a number)",
 }
 
 
 def field_detector(key: str) -> str | None:
-    """The detector whose placeholder replaces a string value stored under ``key``, if it names a secret."""
+    """The detector whose placeholder replaces a value stored under ``key``, if the key names its kind.
+
+    ``phone`` is returned for phone-named keys (``phone``, ``customer_phone``, ``mobile``, ``tel``); the
+    walker replaces such a value only when it reads as a phone number (:func:`phone_field_valid`).
+    """
     last = key.rsplit(".", 1)[-1].lower().replace("-", "_")
     if last in _SECRET_KEYS:
         return "secret"
@@ -393,6 +516,8 @@ def field_detector(key: str) -> str | None:
         return "aws_secret_key"
     if last.endswith(_PASSWORD_KEYS):
         return "password"
+    if last.endswith("phone") or last in _PHONE_KEYS or last.rsplit("_", 1)[-1] in _PHONE_KEYS:
+        return "phone"
     return None
 
 

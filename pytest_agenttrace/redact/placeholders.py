@@ -43,6 +43,7 @@ class Placeholders:
         """The placeholder of ``value``; the first detector to see a value names it."""
         if "\\" in value:
             value = _unescaped(value)
+        value = _normalised(label, value)
         found = self._by_value.get(value)
         if found is not None:
             return found
@@ -55,6 +56,25 @@ class Placeholders:
         self._by_value[value] = placeholder
         self.allocated.add(placeholder)
         return placeholder
+
+
+_SAME_DIGITS = frozenset({"CARD_NUMBER", "PHONE"})
+
+
+def _normalised(label: str, value: str) -> str:
+    """One spelling per value, so its forms share a placeholder.
+
+    ``4111 1111 1111 1111`` in a prompt and ``4111111111111111`` (a number) in the tool's arguments are
+    one card; ``(555) 123-4567`` and ``555.123.4567`` one phone; ``jane%40example.com`` in a URL is
+    ``jane@example.com``; an IBAN is the same with or without its spaces.
+    """
+    if label in _SAME_DIGITS:
+        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    if label == "EMAIL":
+        return value.replace("%40", "@").replace("%2B", "+").replace("%2b", "+")
+    if label == "IBAN":
+        return value.replace(" ", "")
+    return value
 
 
 def _unescaped(value: str) -> str:

@@ -5,7 +5,7 @@ that starts with a class or an alternation is tried at every position, which cos
 character. A single alternation of all detectors measured ~2 MB/s, so the detectors are grouped by what a
 match must contain and each group runs only when a C-speed test on the string says it can match:
 
-* ``at`` (e-mail, URL passwords): the string holds ``@``;
+* ``at`` (e-mail, URL passwords): the string holds ``@`` (or ``%40``, a percent-encoded one);
 * ``digit`` (cards, phones, IPv4, IBANs): the string holds at least four ASCII digits;
 * ``ipv6``: the string holds ``::`` or five colons;
 * ``key`` (API keys, tokens, PEM blocks, ``password=`` and the like): the lower-cased string holds one of
@@ -70,41 +70,68 @@ class _Compiled:
     regex: re.Pattern[str]  # this alternative alone, for the fallback after a validator's rejection
     lead: int = 0
     shrink: bool = False
+    before: re.Pattern[str] | None = None  # rejects a candidate preceded by what it matches
+    relabel: bool = False  # a value under a secret-named key: named as the token kind it is, if it is one
 
 
-# Every match of the "key" group contains one of these (lower-cased): the gate that skips the group.
-_KEY_NEEDLES = (
-    "sk-",
-    "sk_",
-    "rk_",
-    "whsec_",
-    "akia",
-    "asia",
-    "aiza",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "xox",
-    "eyj",
-    "-----begin",
-    "bearer",
-    "authorization",
-    "passw",
-    "pwd",
-    "secret",
-    "api_key",
-    "apikey",
-    "api-key",
-    # the secret-named keys of the ``secret`` detector; not "_token" alone, which every ``max_tokens`` and
-    # ``prompt_tokens`` in a recorded request would match, running the slow key pass for nothing
-    "access_token",
-    "refresh_token",
-    "auth_token",
-    "session_token",
+# Every match of the "key" group contains one of these (lower-cased): the gate that skips the group. A
+# needle with more after it is only a first test: the string must also hold one of those (`token` alone
+# would run the slow key pass for every `max_tokens` and `prompt_tokens` of a recorded request). Two levels
+# keep the gate to a couple of dozen `in` tests on a clean string however many needles there are.
+_KEY_NEEDLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sk", ("sk-", "sk_")),
+    ("rk_", ()),
+    ("whsec_", ()),
+    ("akia", ()),
+    ("asia", ()),
+    ("aiza", ()),
+    ("gh", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    ("xox", ()),
+    ("eyj", ()),
+    ("-----begin", ()),
+    ("bearer", ()),
+    ("authorization", ()),
+    ("pass", ("passw", "passphrase")),
+    ("pwd", ()),
+    ("secret", ()),
+    ("cookie", ()),
+    ("credential=", ()),
+    (
+        "token",
+        (
+            "access_token",
+            "refresh_token",
+            "auth_token",
+            "session_token",
+            "api_token",
+            "id_token",
+            "auth-token",
+            "access-token",
+            'token"',  # a quoted key in nested JSON text: `"token": "..."`, `\\"token\\": ...`
+            "token\\",
+            "token=",  # a URL query parameter
+        ),
+    ),
+    ("key", ("api_key", "apikey", "api-key", "private_key", "private-key", "key=")),
+    ("sig", ("sig=", "signature=")),
+    # phone-named keys in nested JSON text (`"mobile": 5551234567`)
+    ("phone", ()),
+    ("mobile", ()),
+    ("cell", ()),
+    ("msisdn", ()),
+    ("tel", ('tel"', "tel\\")),
+    ("fax", ('fax"', "fax\\")),
 )
+
+
+def _key_gate(lowered: str) -> bool:
+    """Whether the lower-cased string holds a needle of the key group (see ``_KEY_NEEDLES``)."""
+    for needle, more in _KEY_NEEDLES:
+        if needle in lowered and (not more or any(m in lowered for m in more)):
+            return True
+    return False
+
+
 # Every IPv6 candidate holds "::" or, written out in full, a group between two colons: a literal-led search
 # that rules out the JSON text (``"a":"b"``) whose many colons would otherwise run the slow ipv6 pass.
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:")
@@ -164,6 +191,8 @@ class Scanner:
                     re.compile(alternative.pattern),
                     alternative.lead,
                     alternative.shrink,
+                    re.compile(alternative.before) if alternative.before else None,
+                    alternative.relabel,
                 )
                 self._alts[name] = compiled
                 alts, parts = by_family.setdefault(alternative.family, ({}, []))
@@ -197,11 +226,9 @@ class Scanner:
             return []
         hits: list[Hit] = []
         passes = 0
-        if self._key is not None and len(text) >= 12:
-            lowered = text.lower()
-            if any(needle in lowered for needle in _KEY_NEEDLES):
-                passes += self._run(self._key, text, hits)
-        if self._at is not None and "@" in text:
+        if self._key is not None and len(text) >= 12 and _key_gate(text.lower()):
+            passes += self._run(self._key, text, hits)
+        if self._at is not None and ("@" in text or "%40" in text):
             passes += self._run(self._at, text, hits)
         if self._digit is not None and len(text) - len(text.translate(_NO_DIGITS)) >= 4:
             passes += self._run(self._digit, text, hits)
@@ -246,6 +273,8 @@ class Scanner:
         self, text: str, start: int, end: int, span_start: int, span_end: int, alt: _Compiled
     ) -> Hit | None:
         value = text[start:end]
+        if alt.before is not None and alt.before.search(text, max(0, start - 16), start) is not None:
+            return None
         if alt.validator is not None and not alt.validator(value):
             if not alt.shrink:
                 return None
@@ -264,7 +293,7 @@ class Scanner:
         if not value or self.settings.allowed(value):
             return Hit(start, end, "", "", span_start, span_end)  # allowed: kept, and skipped past
         detector, label = alt.detector, alt.label
-        if detector == "bearer_token" and self._tokens is not None:
+        if (detector == "bearer_token" or alt.relabel) and self._tokens is not None:
             inner = self._tokens.fullmatch(value)
             if inner is not None and inner.lastgroup:
                 kind = self._alts[inner.lastgroup]

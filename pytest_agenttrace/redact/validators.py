@@ -17,6 +17,7 @@ __all__ = [
     "ip_is_public",
     "ip_valid",
     "luhn_valid",
+    "phone_field_valid",
     "phone_valid",
 ]
 
@@ -93,6 +94,24 @@ def phone_valid(candidate: str, *, international: bool) -> bool:
     count = digit_count(candidate)
     low = 8 if international else 9
     return low <= count <= 15
+
+
+_PHONE_CHARS = frozenset("0123456789+()-./ ")
+
+
+def phone_field_valid(candidate: str) -> bool:
+    """A value stored under a phone-named key (``"mobile": "555 1234567"``) that reads as a phone number.
+
+    The key says what it is, so bare digits count (``5551234567``); the value must hold only the
+    characters numbers are written with, and 7 to 15 digits (a local number to E.164's maximum), so
+    ``"phone": "n/a"`` or ``"phone_verified": "2026-01-02"`` stay.
+    """
+    text = candidate.strip()
+    if not text or not all(ch in _PHONE_CHARS for ch in text) or text.count("+") > 1:
+        return False
+    if text.count("-") == 2 and len(text) == 10 and text[4] == "-":  # a date, 2026-01-02
+        return False
+    return 7 <= digit_count(text) <= 15
 
 
 _LOCAL_V4 = tuple(

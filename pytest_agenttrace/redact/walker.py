@@ -11,11 +11,18 @@ would get (``{"alice@example.com": ...}`` -> ``{"<EMAIL_1>": ...}``). Attribute 
 detector, and they repeat, so the cache makes this nearly free.
 
 A string stored under a secret-named key (``password``, ``api_key``, ``authorization``, ...) is replaced
-whole when no detector found anything in it, unless it is already masked (``***``, ``[REDACTED]``).
+whole when no detector found anything in it, unless it is already masked (``***``, ``[REDACTED]``); one
+under a phone-named key (``phone``, ``mobile``, ``tel``) when it reads as a phone number.
+
+Numbers are data too: a card number or a phone number stored as a JSON number (``{"card":
+4111111111111111}``, ``{"mobile": 5551234567}``) is replaced by its placeholder, a string. Only integers
+of 13 digits or more can be cards, and only those under a phone- or secret-named key are looked at
+otherwise, so the token counts and timings that make up most numbers cost one comparison each.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +32,13 @@ from .paths import PathSet, State, parse_path
 from .placeholders import PLACEHOLDER, Placeholders, is_masked
 from .scanner import Hit, Scanner, scanner_for
 from .settings import RedactSettings
+from .validators import card_number_valid, phone_field_valid
 
 __all__ = ["Finding", "path_set", "redact_tree", "scan_tree"]
 
 _LABELS = {d.name: d.label for d in DETECTORS}
 _NO_STATES: frozenset[State] = frozenset()
+_SCHEME = re.compile(r"(?i:bearer|basic|token|digest)\s+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,50 @@ def _field_of(key: str, scanner: Scanner) -> str | None:
     if detector is None or not scanner.settings.enabled(detector):
         return None
     return detector
+
+
+_CARD_MIN = 10**12  # the smallest 13-digit number: below it, an integer cannot be a card number
+
+
+def number_detector(value: int, field: str | None, settings: RedactSettings) -> str | None:
+    """The detector that finds the integer ``value`` (stored under a key whose field detector is ``field``)."""
+    if field is None and -_CARD_MIN < value < _CARD_MIN:
+        return None
+    text = str(value)
+    if settings.allowed(text):
+        return None
+    if field == "phone":
+        return "phone" if phone_field_valid(text) else None
+    if field is not None:  # a number under "password", "api_key", ...: a PIN or a numeric key
+        return field if abs(value) >= 1000 else None
+    if settings.enabled("card_number") and card_number_valid(text):
+        return "card_number"
+    return None
+
+
+def _bare_number(text: str, start: int, end: int) -> str | None:
+    """The quote to put around a replacement of a number that stands bare in JSON text, else None.
+
+    ``{"card": 4111111111111111}`` nested in a string must become ``{"card": "<CARD_NUMBER_1>"}``, or the
+    nested text stops being JSON. The quote is written as the nearest quote before it is (``"``, ``\\"``,
+    ...), which is the escaping level of the JSON text the number is in.
+    """
+    value = text[start:end]
+    if not value.lstrip("+-").isdigit():
+        return None
+    before = start - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    after = end
+    while after < len(text) and text[after] in " \t\r\n":
+        after += 1
+    if before < 0 or text[before] not in ":,[" or (after < len(text) and text[after] not in ",}]"):
+        return None
+    quote = text.rfind('"', 0, start)
+    escapes = 0
+    while quote - escapes - 1 >= 0 and text[quote - escapes - 1] == "\\":
+        escapes += 1
+    return "\\" * escapes + '"'
 
 
 class _Redactor:
@@ -96,9 +149,12 @@ class _Redactor:
     def _replace(self, text: str, hits: list[Hit]) -> str:
         pieces: list[str] = []
         last = 0
+        json_text = text.lstrip()[:1] in ("{", "[")
         for hit in hits:
             pieces.append(text[last : hit.start])
-            pieces.append(self.placeholders.get(hit.label, text[hit.start : hit.end]))
+            placeholder = self.placeholders.get(hit.label, text[hit.start : hit.end])
+            quote = _bare_number(text, hit.start, hit.end) if json_text else None
+            pieces.append(placeholder if quote is None else quote + placeholder + quote)
             last = hit.end
         pieces.append(text[last:])
         return "".join(pieces)
@@ -106,15 +162,30 @@ class _Redactor:
     def field_text(self, text: str, detector: str) -> str:
         """A string under a secret-named key: scanned, and replaced whole if the scan found nothing."""
         result = self.text(text)
+        if detector == "phone" and not phone_field_valid(text):
+            return result
         if result is text and not is_masked(text) and not self.settings.allowed(text):
             self.counts[detector] += 1
+            scheme = _SCHEME.match(text)  # `Bearer abc`: the scheme stays, as the detectors keep it
+            if scheme is not None:
+                return scheme.group() + self.placeholders.get(_LABELS[detector], text[scheme.end() :])
             return self.placeholders.get(_LABELS[detector], text)
         return result
+
+    def number(self, value: int, field: str | None) -> int | str:
+        """An integer, or the placeholder of the card or phone number (or numeric secret) it is."""
+        detector = number_detector(value, field, self.settings)
+        if detector is None:
+            return value
+        self.counts[detector] += 1
+        return self.placeholders.get(_LABELS[detector], str(value))
 
     def node(self, value: Any, field: str | None, states: frozenset[State]) -> Any:
         kind = type(value)
         if kind is str:
             return self.text(value) if field is None else self.field_text(value, field)
+        if kind is int:
+            return self.number(value, field)
         if kind is dict:
             return self.mapping(value, states)
         if kind is list:
@@ -162,6 +233,8 @@ class _Redactor:
                 new_item = self._plain_mapping(item)
             elif kind is list:
                 new_item = self.sequence(item, field_of(key), _NO_STATES)
+            elif kind is int:
+                new_item = self.number(item, field_of(key))
             else:
                 new_item = item
             if out is None and (new_key is not key or new_item is not item):
@@ -233,9 +306,19 @@ def scan_tree(document: Any, settings: RedactSettings) -> list[Finding]:
     def visit(value: Any, path: str, field: str | None, states: frozenset[State]) -> None:
         if isinstance(value, str):
             found = detectors_in(value)
-            if not found and field is not None and not is_masked(value) and not settings.allowed(value):
+            if (
+                not found
+                and field is not None
+                and not is_masked(value)
+                and not settings.allowed(value)
+                and (field != "phone" or phone_field_valid(value))
+            ):
                 found = (field,)
             findings.extend(Finding(path or "(top level)", d) for d in found)
+        elif type(value) is int:
+            number = number_detector(value, field, settings)
+            if number is not None:
+                findings.append(Finding(path or "(top level)", number))
         elif isinstance(value, dict):
             for key, item in value.items():
                 child = _join(path, key)

@@ -31,7 +31,13 @@ SECRETS: dict[str, list[str]] = {
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFsaWNlIn0"
         ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
     ],
-    "email": ["alice.smith@example.com", "bob+billing@mail.corp.co.uk", "j_doe99@sub.domain.io"],
+    "email": [
+        "alice.smith@example.com",
+        "bob+billing@mail.corp.co.uk",
+        "j_doe99@sub.domain.io",
+        "jane%40example.com",  # percent-encoded, in a URL or a form body
+        "bob%2Bbilling%40example.org",
+    ],
     "card_number": [
         "4111 1111 1111 1111",
         "5500-0000-0000-0004",
@@ -49,6 +55,10 @@ SECRETS: dict[str, list[str]] = {
         "555-123-4567",
         "020 7946 0958",
         "06 12 34 56 78",
+        "555 123 4567",
+        "555.123.4567",
+        "1-800-555-0199",
+        "1 800 555 0199",
     ],
     "ip_address": ["81.2.69.160", "203.0.113.7", "2001:db8:85a3::8a2e:370:7334"],
 }
@@ -74,6 +84,11 @@ IN_CONTEXT: dict[str, list[tuple[str, str, str]]] = {
             "Bearer ",
         ),
         ("authorization: Basic dXNlcjpodW50ZXIyMjIy", "dXNlcjpodW50ZXIyMjIy", "Basic "),
+        (
+            "Proxy-Authorization: Basic cHJveHk6aHVudGVyMg==",
+            "cHJveHk6aHVudGVyMg",
+            "Proxy-Authorization: Basic ",
+        ),
     ],
     "password": [
         (
@@ -84,10 +99,27 @@ IN_CONTEXT: dict[str, list[tuple[str, str, str]]] = {
         ("redis://:hunter2hunter2@cache:6379/0", "hunter2hunter2", "@cache:6379/0"),
         ("Server=db;User Id=sa;Password=Tr0ub4dor&3x;", "Tr0ub4dor", "Server=db;User Id=sa;Password="),
         ("host=db user=app password=correcthorse dbname=shop", "correcthorse", "dbname=shop"),
+        # a password-named key in JSON text nested in a string: the whole value, spaces and all
+        ('{"db_password": "correct horse"}', "correct horse", '{"db_password": "'),
+        ('{\\"userPassword\\": \\"tr0ub4dor & 3\\"}', "tr0ub4dor & 3", '\\"userPassword\\": \\"'),
     ],
     "secret": [
         ("client_secret=Zm9vYmFyYmF6cXV4MTIz", "Zm9vYmFyYmF6cXV4MTIz", "client_secret="),
         ('{"api_key": "k3y-0123456789abcdef"}', "k3y-0123456789abcdef", '{"api_key": "'),
+        # headers written out as text
+        ("Cookie: sessionid=abc123def456; csrftoken=xyz", "sessionid=abc123def456", "Cookie: "),
+        ("Set-Cookie: sid=31d4d96e407aad42; Path=/; HttpOnly", "31d4d96e407aad42", "Set-Cookie: "),
+        ("X-Api-Key: abcdefghijklmnop", "abcdefghijklmnop", "X-Api-Key: "),
+        # URL query parameters
+        ("https://x.io/cb?token=abcdef123456&x=1", "abcdef123456", "&x=1"),
+        ("GET /v1/me?access_token=ya29abcdefgh HTTP/1.1", "ya29abcdefgh", " HTTP/1.1"),
+        ("https://maps.x/api?api_key=abcdefghijkl", "abcdefghijkl", "https://maps.x/api?api_key="),
+        ("https://blob.x/f.pdf?sv=2024&sig=Zm9vYmFy%2Bbaz%3D&se=2026", "Zm9vYmFy%2Bbaz", "&se=2026"),
+        # secret-named keys in JSON text (nested in a string in a document), whatever the value looks like
+        ('{"token": "abc"}', '"abc"', '{"token": "'),
+        ('{\\"secret\\": \\"plain words\\"}', "plain words", '{\\"secret\\": \\"'),
+        ('{"http.request.header.cookie": "a=b"}', '"a=b"', '{"http.request.header.cookie": "'),
+        ('{"Authorization": "Bearer short"}', "short", '{"Authorization": "Bearer '),
     ],
     "private_key": [
         (
@@ -142,4 +174,25 @@ CLEAN: list[str] = [
     "ISBN 978-3-16-148410-0",
     "The meeting is on 01/02/2026",
     "A1B2C3D4E5",
+    # versions and user agents are not IPv4 addresses
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "version 1.2.3.4",
+    "Version: 8.1.0.2",
+    "v10.0.19041.1",
+    "build 6.1.7601.2",
+    # words and C++ are not IPv6 addresses
+    "abc::def",
+    "cafe::1",
+    "std::vector",
+    "a::b",
+    "use std::vector<int>::iterator and boost::asio",
+    # an order number, timestamps, UUIDs and trace ids are not phone or card numbers
+    "Order #0123 4567 8901",
+    "2026-01-02T03:04:05.123456789+01:00",
+    "20260102T030405Z",
+    "12345678-1234-5678-1234-567812345678",
+    "00000000-0000-0000-0000-000000000000",
+    "trace 0af7651916cd43dd8448eb211c80319c span b7ad6b7169203331",
+    "40000000000000000000000000000001",  # an all-digit hex trace id
+    "Received at 1700000000.123456",
 ]

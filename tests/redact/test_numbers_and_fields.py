@@ -1,0 +1,137 @@
+"""Card and phone numbers stored as JSON numbers, secret- and phone-named keys inside nested JSON text."""
+
+from __future__ import annotations
+
+import json
+
+from pytest_agenttrace.redact import PLACEHOLDER, redact_document, scan_document
+from pytest_agenttrace.store import dumps_data
+
+CARD = 4111111111111111
+PHONE = 5551234567
+
+
+def test_numbers_in_tool_arguments_and_results_are_replaced() -> None:
+    doc = {
+        "steps": [
+            {"kind": "tool", "name": "charge", "arguments": {"card": CARD, "amount": 45}},
+            {"kind": "tool", "name": "lookup", "result": {"phone": PHONE, "mobile": [PHONE], "orders": 3}},
+        ],
+        "input": "charge card 4111 1111 1111 1111 and call (555) 123-4567",
+    }
+    result = redact_document(doc)
+    steps = result.document["steps"]
+    assert steps[0]["arguments"] == {"card": "<CARD_NUMBER_1>", "amount": 45}
+    assert steps[1]["result"] == {"phone": "<PHONE_1>", "mobile": ["<PHONE_1>"], "orders": 3}
+    # the same card and phone written as text get the same placeholders as the numbers
+    assert result.document["input"] == "charge card <CARD_NUMBER_1> and call <PHONE_1>"
+    assert result.counts == {"card_number": 2, "phone": 3}
+    output = dumps_data(result.document)
+    assert str(CARD).encode() not in output
+    assert str(PHONE).encode() not in output
+    assert {(f.path, f.detector) for f in scan_document(doc)} >= {
+        ("steps[0].arguments.card", "card_number"),
+        ("steps[1].result.phone", "phone"),
+        ("steps[1].result.mobile[0]", "phone"),
+    }
+
+
+def test_numbers_that_are_not_cards_or_phones_stay() -> None:
+    doc = {
+        "a": 4111111111111112,  # fails Luhn
+        "epoch_ns": 1700000000123456789,
+        "input_tokens": 5551234567,  # not under a phone-named key
+        "phone_count": 3,
+        "phone": 12,  # too short to be a number
+        "ok": True,
+        "price": 4111111111111111.0,  # a float is a measurement, not an id
+    }
+    result = redact_document(doc)
+    assert result.document is doc
+    assert scan_document(doc) == []
+
+
+def test_bare_numbers_in_nested_json_text_are_quoted_so_it_still_parses() -> None:
+    inner = json.dumps({"card": CARD, "phone": PHONE, "n": [CARD, 2], "x": {"mobile": PHONE}})
+    doc = {
+        "arguments": json.dumps({"card": CARD, "customer": {"tel": PHONE}}),
+        "attributes": {"gen_ai.tool.call.result": json.dumps({"payload": inner})},
+        "compact": '{"card":4111111111111111,"phone":5551234567}',
+    }
+    result = redact_document(doc).document
+    assert json.loads(result["arguments"]) == {"card": "<CARD_NUMBER_1>", "customer": {"tel": "<PHONE_1>"}}
+    payload = json.loads(json.loads(result["attributes"]["gen_ai.tool.call.result"])["payload"])
+    assert payload == {
+        "card": "<CARD_NUMBER_1>",
+        "phone": "<PHONE_1>",
+        "n": ["<CARD_NUMBER_1>", 2],
+        "x": {"mobile": "<PHONE_1>"},
+    }
+    assert json.loads(result["compact"]) == {"card": "<CARD_NUMBER_1>", "phone": "<PHONE_1>"}
+    assert scan_document(result) == []
+
+
+def test_secret_named_keys_inside_nested_json_are_redacted() -> None:
+    inner = {
+        "password": "correct horse battery",
+        "api_key": "plainlowercasekey",
+        "token": "abc",
+        "authorization": "Bearer short",
+        "Proxy-Authorization": "Basic Zm9vOmJhcg==",
+        "cookie": "sid=1; theme=dark",
+        "Set-Cookie": "sid=1; Path=/",
+        "X-Api-Key": "k",
+        "client_secret": "two words",
+        "secret": "***",  # already masked: stays
+        "max_tokens": 100,
+        "note": "nothing here",
+    }
+    doc = {
+        "attributes": {"llm.invocation_parameters": json.dumps(inner)},
+        "deeper": json.dumps({"headers": json.dumps(inner)}),
+        "top": inner,
+    }
+    result = redact_document(doc)
+    nested = json.loads(result.document["attributes"]["llm.invocation_parameters"])
+    deeper = json.loads(json.loads(result.document["deeper"])["headers"])
+    top = result.document["top"]
+    for redacted in (nested, deeper, top):
+        assert redacted["secret"] == "***"
+        assert redacted["max_tokens"] == 100
+        assert redacted["note"] == "nothing here"
+        for key in ("password", "api_key", "token", "cookie", "Set-Cookie", "X-Api-Key", "client_secret"):
+            assert PLACEHOLDER.fullmatch(redacted[key]), (key, redacted[key])
+        assert redacted["authorization"].startswith("Bearer <")
+        assert redacted["Proxy-Authorization"].startswith("Basic <")
+    # the same value gets the same placeholder at every level
+    assert nested == deeper == top
+    output = dumps_data(result.document)
+    for key in ("password", "api_key", "client_secret", "cookie", "Set-Cookie"):
+        assert inner[key].encode() not in output, key
+    assert scan_document(result.document) == []
+
+
+def test_phone_named_string_values_are_phones_when_they_read_as_one() -> None:
+    doc = {
+        "customer": {
+            "phone": "5551234567",
+            "mobile": "+44 7700 900123",
+            "tel": "n/a",
+            "phone_verified_at": "2026-01-02",
+            "work_phone": "555 1234567",
+        }
+    }
+    customer = redact_document(doc).document["customer"]
+    assert customer == {
+        "phone": "<PHONE_1>",
+        "mobile": "<PHONE_2>",
+        "tel": "n/a",
+        "phone_verified_at": "2026-01-02",
+        "work_phone": "<PHONE_1>",  # the same digits as "phone"
+    }
+
+
+def test_percent_encoded_email_shares_the_placeholder_of_the_plain_one() -> None:
+    doc = {"a": "from jane@example.com", "b": "https://x.io/unsubscribe?email=jane%40example.com&t=1"}
+    result = redact_document(doc).document
+    assert result == {"a": "from <EMAIL_1>", "b": "https://x.io/unsubscribe?email=<EMAIL_1>&t=1"}
