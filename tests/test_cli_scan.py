@@ -114,3 +114,15 @@ def test_scan_help_lists_detectors_and_exit_codes(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "openai_key" in result.stdout
     assert "exit codes: 0 clean, 1 findings" in result.stdout
+
+
+def test_scan_flags_a_secret_in_the_file_name_without_printing_it(tmp_path: Path) -> None:
+    """The file name is made from the trace's name: a fixture written before ids were redacted leaks there."""
+    clean = _fixture(tmp_path, "clean", secret=False)
+    leaky = clean.with_name(f"refund-{EMAIL}.trace.json")
+    clean.rename(leaky)
+    result = _agenttrace("scan", str(leaky), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    # an e-mail address swallows the name's suffix (`.trace.json` reads as more of its domain)
+    assert result.stdout.splitlines() == [f"{leaky.parent / '<EMAIL_1>'}: (file name): email"]
+    assert EMAIL not in result.stdout + result.stderr

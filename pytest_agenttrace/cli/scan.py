@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FixtureError
-from ..redact import detector_names, scan_document, settings_from_config
+from ..redact import Finding, detector_names, redact_text, scan_document, settings_from_config
 from ..store import discover, parse_json
 from ..store.load import read_bytes
 from ._common import add_config_option, config_from
@@ -87,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"agenttrace scan: {exc}", file=sys.stderr)
             unreadable += 1
             continue
-        found = scan_document(document, settings)
+        # the file name is made from the trace's name: a secret in it is a finding, and is not printed
+        in_name = [finding.detector for finding in scan_document(path.name, settings)]
+        shown = path.with_name(redact_text(path.name, settings)) if in_name else path
+        found = [Finding("(file name)", detector) for detector in in_name]
+        found += scan_document(document, settings)
         for finding in found:
-            print(f"{path}: {finding.path}: {finding.detector}")
+            print(f"{shown}: {finding.path}: {finding.detector}")
         findings += len(found)
         dirty += bool(found)
     if not args.quiet:

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from .._version import __version__
 from ..errors import FixtureError, FixtureExistsError, TraceFormatError
 from ..model import FORMAT_NAME, FORMAT_VERSION, Fixture, Status, compute_totals
-from ..redact import RedactSettings, redact_document
+from ..redact import RedactSettings, redact_document, redact_text
 from ..store import atomic_write, dump_fixture, fixture_path, load_fixture
 from ..store.load import model_errors
 from ._common import read_head
@@ -218,10 +218,15 @@ class ImportRun:
         return f"{self.path}: {where}: {problem.message}" if where else f"{self.path}: {problem.message}"
 
     def _choose_id(self, trace: ImportedTrace) -> str:
-        if isinstance(trace, ImportedFixture) and trace.name and trace.name not in self._taken:
-            chosen = trace.name
+        # the id is the file name and the test id: made from the redacted name, so that a trace named
+        # after a customer's e-mail (or holding a token) does not put it into either
+        name = trace.name
+        if name and self.settings.redact:
+            name = redact_text(name, self.settings.redact_settings)
+        if isinstance(trace, ImportedFixture) and name and name == trace.name and name not in self._taken:
+            chosen = name
         else:
-            chosen = fixture_id(trace.name, trace.trace_id, self._taken)
+            chosen = fixture_id(name, trace.trace_id, self._taken)
         self._taken.add(chosen)
         return chosen
 

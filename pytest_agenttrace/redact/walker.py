@@ -164,7 +164,8 @@ class _Redactor:
         result = self.text(text)
         if detector == "phone" and not phone_field_valid(text):
             return result
-        if result is text and not is_masked(text) and not self.settings.allowed(text):
+        # `==`, not `is`: the cache hands back the first string object of that value, not this one
+        if result == text and not is_masked(text) and not self.settings.allowed(text):
             self.counts[detector] += 1
             scheme = _SCHEME.match(text)  # `Bearer abc`: the scheme stays, as the detectors keep it
             if scheme is not None:
