@@ -6,15 +6,15 @@ import copy
 import json
 from typing import Any
 
-import jsonschema
-import pytest
-
+from pytest_agenttrace.checks.policies import check_policies, parse_policies
+from pytest_agenttrace.model import Fixture
 from pytest_agenttrace.redact import (
     RedactSettings,
     redact_document,
     scan_document,
     settings_from_config,
 )
+from pytest_agenttrace.replay.run import ActualRun
 from pytest_agenttrace.store import dumps_data
 
 from .planted import IN_CONTEXT, SECRETS
@@ -142,15 +142,54 @@ def test_secret_named_fields_are_replaced_whole() -> None:
     }
 
 
+def _redacted_run(verified: str) -> ActualRun:
+    """The planted refund run with a ``verify_customer`` call before the e-mail, redacted, as a fixture."""
+    document = planted_document()
+    verify = {"kind": "tool", "id": "verify", "name": "verify_customer", "arguments": {"to": verified}}
+    document["steps"].insert(1, verify)
+    document["schema"] = {"name": "pytest-agenttrace/fixture", "version": "1.0"}
+    fixture = Fixture.model_validate(redact_document(document).document)
+    return ActualRun.from_recording(fixture)
+
+
 def test_a_policy_on_redacted_arguments_still_matches() -> None:
-    """A JSON Schema condition written against the redacted fixture applies to the redacted arguments."""
-    doc = redact_document(planted_document()).document
-    condition = {"properties": {"to": {"const": "<EMAIL_1>"}}, "required": ["to"]}
-    jsonschema.validate(doc["steps"][1]["arguments"], condition)
-    model_args = json.loads(doc["steps"][0]["response"]["tool_calls"][0]["function"]["arguments"])
-    jsonschema.validate(model_args, condition)
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"to": "<EMAIL_2>"}, condition)
+    """Policies written against the redacted fixture, run by the real policy check, match its arguments.
+
+    ``when`` matches the placeholder the customer's address became, and ``same`` finds the verification of
+    that same address before the e-mail: only because the address got one placeholder everywhere.
+    """
+    policies = parse_policies(
+        {
+            "policies": [
+                {
+                    "id": "no-mail-to-this-customer",
+                    "tool": "send_email",
+                    "when": {"properties": {"to": {"const": "<EMAIL_1>"}}, "required": ["to"]},
+                    "forbid": True,
+                },
+                {
+                    "id": "no-mail-to-someone-else",
+                    "tool": "send_email",
+                    "when": {"properties": {"to": {"const": "<EMAIL_2>"}}, "required": ["to"]},
+                    "forbid": True,
+                },
+                {
+                    "id": "verify-the-address-first",
+                    "tool": "send_email",
+                    "requires": {"tool": "verify_customer", "same": ["to"]},
+                },
+            ]
+        }
+    )
+    failures = check_policies(_redacted_run(verified=EMAIL), policies)
+    assert [(f.check, f.step) for f in failures] == [("policy:no-mail-to-this-customer", 2)]
+    assert failures[0].actual["to"] == "<EMAIL_1>"
+    # verified a different address: it became <EMAIL_2>, so the `same` requirement is not met
+    failures = check_policies(_redacted_run(verified="someone.else@example.org"), policies)
+    assert [f.check for f in failures] == [
+        "policy:no-mail-to-this-customer",
+        "policy:verify-the-address-first",
+    ]
 
 
 def test_counts_and_no_values_in_the_result() -> None:
