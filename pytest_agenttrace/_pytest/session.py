@@ -67,6 +67,7 @@ class AgentTraceSession:
         self._named: frozenset[Path] | None = None
         self._collected: set[Path] = set()
         self._fixtures: dict[Path, Fixture | FixtureError] = {}
+        self._patches: Patches | str | None = None  # built once: see zero_code_patches
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> AgentTraceSession:
@@ -96,7 +97,7 @@ class AgentTraceSession:
 
     def load(self, path: Path) -> Fixture:
         """Load and validate a fixture once per process (repetitions and explicit tests reuse it)."""
-        key = path.resolve()
+        key = path if path in self._fixture_set() else path.resolve()
         cached = self._fixtures.get(key)
         if cached is None:
             try:
@@ -191,16 +192,13 @@ class AgentTraceSession:
             problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
         if problem is not None:
             pytest.fail(problem, pytrace=False)
+        patches = self.zero_code_patches()
+        if isinstance(patches, str):
+            pytest.fail(patches, pytrace=False)
         attempts = []
         for _ in range(self.options.repeat):
             replayer = self.new_replayer(fixture)
             attempt = Attempt(replayer)
-            try:
-                patches = Patches(replayer, model=settings.model, tools=settings.tools)
-            except (ConfigError, TypeError) as exc:
-                problem = f"agenttrace: [tool.agenttrace]: {exc}"
-            if problem is not None:
-                pytest.fail(problem, pytrace=False)
             argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
             with replayer.activate(), patches, self.adapter(replayer):
                 try:
@@ -211,6 +209,19 @@ class AgentTraceSession:
                     replayer.finish(output)
             attempts.append(self.judge(attempt, fixture))
         self.finish(item, attempts, fixture, item.path, info)
+
+    def zero_code_patches(self) -> Patches | str:
+        """The model and tool patches of ``[tool.agenttrace]``, or the problem with them, built once.
+
+        The stubs route to whichever replay is active, so one set serves every test of the session.
+        """
+        if self._patches is None:
+            settings = self.settings
+            try:
+                self._patches = Patches(model=settings.model, tools=settings.tools)
+            except (ConfigError, TypeError) as exc:
+                self._patches = f"agenttrace: [tool.agenttrace]: {exc}"
+        return self._patches
 
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
         """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""
@@ -365,7 +376,7 @@ class AgentTraceSession:
 def _relative(path: Path, root: Path) -> Path:
     """``path`` relative to ``root`` (already resolved: it is resolved once per session, not per test)."""
     try:
-        return path.resolve().relative_to(root)
+        return path.relative_to(root) if path.is_absolute() else path.resolve().relative_to(root)
     except ValueError:
         return path
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
+from . import decorators
 from .entry import Target, resolve
 from .replayer import Replayer
 
@@ -36,24 +37,36 @@ def _rewrap(original: Any, stub: Callable[..., Any]) -> Any:
 
 
 class Patches:
-    """A context manager that patches ``model`` and ``tools`` import paths with the replayer's stubs.
+    """A context manager that patches ``model`` and ``tools`` import paths with replay stubs.
 
+    Given a ``replayer``, the stubs answer from it. Without one, they are the ``@replay_model`` /
+    ``@replay_tool`` wrappers, which answer from whichever replay is active (``Replayer.activate``) and
+    call the real function otherwise: built once per session and entered around every replay, so a run of
+    ten thousand fixtures resolves the import paths and wraps the functions once, not once per test.
     With ``live_model`` the model is wrapped rather than replaced: the real function answers, and the
     call is still recorded in the actual run.
     """
 
-    def __init__(self, replayer: Replayer, *, model: str | None, tools: Mapping[str, str]) -> None:
+    def __init__(
+        self, replayer: Replayer | None = None, *, model: str | None, tools: Mapping[str, str]
+    ) -> None:
         self.replayer = replayer
         self.targets: list[tuple[Target, Any]] = []
         if model is not None:
             target = resolve(model)
             function = _function_of(target.value)
-            stub = replayer.model_stub(function, is_async=inspect.iscoroutinefunction(function))
+            if replayer is None:
+                stub = decorators.replay_model(function)
+            else:
+                stub = replayer.model_stub(function, is_async=inspect.iscoroutinefunction(function))
             self.targets.append((target, _rewrap(target.value, stub)))
         for name, path in tools.items():
             target = resolve(path)
             function = _function_of(target.value)
-            stub = replayer.tool_stub(name, function, is_async=inspect.iscoroutinefunction(function))
+            if replayer is None:
+                stub = decorators.replay_tool(name=name)(function)
+            else:
+                stub = replayer.tool_stub(name, function, is_async=inspect.iscoroutinefunction(function))
             self.targets.append((target, _rewrap(target.value, stub)))
 
     def __enter__(self) -> Patches:

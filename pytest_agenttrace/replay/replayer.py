@@ -74,6 +74,15 @@ def _message(value: Any) -> Message:
     return construct(Message, **fields)
 
 
+# A sent message, or a list of offered tools, as its JSON bytes -> what it converts to. Process-wide: the
+# replays of one session send the same system prompt, the same tools and mostly the same turns, so each
+# distinct message is converted once per process instead of once per test. The models are frozen, so steps
+# of different replays can share them. Cleared when full, which bounds memory whatever the suite's size.
+_CACHE_LIMIT = 8192
+_MESSAGES: dict[bytes | str, Message] = {}
+_OFFERED: dict[bytes | str, tuple[ToolDefinition, ...]] = {}
+
+
 def _tool_definitions(tools: Any) -> list[ToolDefinition] | None:
     if not isinstance(tools, list | tuple):
         return None
@@ -129,9 +138,6 @@ class Replayer:
         self.drifts: list[Drift] = []
         self._model_calls = 0
         self._pending: list[tuple[str, str, Any]] = []  # (call id, name, arguments) requested, not yet run
-        # id(sent dict) -> (the dict, its JSON bytes, the Message made of it): see _sent
-        self._seen: dict[int, tuple[dict[str, Any], bytes | str, Message]] = {}
-        self._tools_seen: tuple[Any, bytes | str, list[ToolDefinition]] | None = None
 
     # -- the actual run ---------------------------------------------------------------------------------
 
@@ -208,15 +214,15 @@ class Replayer:
         return message  # type: ignore[no-any-return]
 
     def _sent(self, messages: list[Any]) -> list[Message]:
-        """The sent messages as ``Message`` objects, reusing those of earlier calls.
+        """The sent messages as ``Message`` objects, each distinct message converted once per process.
 
-        An agent loop sends the same growing list on every call, so converting every message every time
-        is quadratic in the conversation. A dict message is converted once and reused while it still
-        serialises to the same bytes (an agent that edits a message in place gets a new conversion); the
-        models are frozen, so steps can share them.
+        An agent loop sends the same growing list on every call, and every replay of a suite sends the
+        same system prompt: converting every message every time is quadratic in the conversation and
+        repeated across tests. A dict message is looked up by its JSON bytes (an agent that edits a
+        message in place sends new bytes, and gets a new conversion).
         """
         out: list[Message] = []
-        seen = self._seen
+        cache = _MESSAGES
         for message in messages:
             if type(message) is not dict:
                 out.append(_message(message))
@@ -226,30 +232,32 @@ class Replayer:
             except (TypeError, ValueError):  # SDK objects inside: no cache
                 out.append(_message(message))
                 continue
-            hit = seen.get(id(message))
-            if hit is not None and hit[0] is message and hit[1] == data:
-                out.append(hit[2])
-                continue
-            converted = _message(message)
-            seen[id(message)] = (message, data, converted)
+            converted = cache.get(data)
+            if converted is None:
+                converted = _message(message)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[data] = converted
             out.append(converted)
         return out
 
     def _offered(self, tools: Any) -> list[ToolDefinition] | None:
-        """``_tool_definitions``, converted once while the agent passes the same, unchanged list."""
+        """``_tool_definitions``, converted once per process for each distinct list of tools."""
         if not isinstance(tools, list | tuple):
             return None
         try:
             data = _dumps(tools)
         except (TypeError, ValueError):
             return _tool_definitions(tools)
-        cached = self._tools_seen
-        if cached is not None and cached[0] is tools and cached[1] == data:
-            return cached[2]
-        offered = _tool_definitions(tools)
-        if offered is not None:
-            self._tools_seen = (tools, data, offered)
-        return offered
+        cached = _OFFERED.get(data)
+        if cached is None:
+            offered = _tool_definitions(tools)
+            if offered is None:
+                return None
+            if len(_OFFERED) >= _CACHE_LIMIT:
+                _OFFERED.clear()
+            cached = _OFFERED[data] = tuple(offered)
+        return list(cached)  # a list of its own per step: a user's edit of one step's list stays there
 
     def record_live_model(self, messages: list[Any], tools: Any, response: Any) -> None:
         """Keep a call the real model answered (live mode)."""
