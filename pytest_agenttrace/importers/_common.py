@@ -23,6 +23,7 @@ from typing import IO, Any, Final
 from . import progress
 from ._shape import check, usage_fields
 from .base import ImportOptions, StepData
+from .otlp._json import _constant_position
 
 #: Marks "not recorded" where ``None`` is a recorded JSON ``null``.
 MISSING: Final[Any] = type(
@@ -113,8 +114,12 @@ def _decode(text: str, offset_line: int = 0) -> Any:
         if offset_line:
             where = f"line {offset_line}, column {exc.colno}"
         raise ExportError(f"invalid JSON: {reason}", where) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise ExportError(f"invalid JSON: {exc}", f"line {offset_line}" if offset_line else None) from None
+    except ValueError as exc:  # NaN / Infinity, which the stdlib reports without a place
+        line, column = _constant_position(text)
+        if line is not None and offset_line:
+            line = offset_line
+        place = f"line {line}, column {column}" if line is not None else None
+        raise ExportError(f"invalid JSON: {exc}", place) from None
     except RecursionError:
         raise ExportError(
             "invalid JSON: nested too deeply", f"line {offset_line}" if offset_line else None
