@@ -217,18 +217,29 @@ def test_failed_only_and_trace_id_filters(tmp_path: Path) -> None:
     assert not run.summary.ok
 
 
-def test_progress_draws_on_a_terminal_only() -> None:
+def test_progress_draws_on_a_terminal_only(tmp_path: Path) -> None:
     import io
 
+    from pytest_agenttrace.importers._common import open_binary
     from pytest_agenttrace.importers.progress import Progress
 
+    export = tmp_path / "x.jsonl"
+    export.write_bytes(b"x" * (3 << 20))
     stream = io.StringIO()
-    shown = Progress("x.jsonl", 3 << 20, stream=stream, enabled=True)
-    shown.update(traces=2, written=1)
-    shown.clear()
-    assert "importing x.jsonl (3.0 MB)" in stream.getvalue()
-    assert "2 traces, 1 written" in stream.getvalue()
-    assert stream.getvalue().endswith("\r\x1b[K")
+    shown = Progress("x.jsonl", 3 << 20, stream=stream, enabled=True, path=export, interval=60)
+    with shown, open_binary(export) as handle:
+        handle.read(1 << 20)
+        shown.update(traces=2, written=1)
+        shown.draw()
+        drawn = stream.getvalue()
+        assert shown.line().endswith(" MB/s")  # the rate, cut off above on an 80-column line
+    # a third of the file read, as a bar, a percentage and bytes of the size
+    assert "importing x.jsonl  33% [#######.............] 1.0/3.0 MB, 2 traces, 1 written, " in drawn
+    assert stream.getvalue().endswith("\r\x1b[K")  # erased when done
     silent = io.StringIO()
-    Progress("x", 1, stream=silent).update(traces=1)  # StringIO is not a TTY
-    assert silent.getvalue() == ""
+    quiet = Progress("x", 1, stream=silent, path=export)  # StringIO is not a TTY
+    with quiet:
+        quiet.update(traces=1)
+        quiet.draw()
+        quiet.print("wrote x", file=silent)
+    assert silent.getvalue() == "wrote x\n"

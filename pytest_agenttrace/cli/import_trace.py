@@ -43,6 +43,7 @@ examples:
   agenttrace import-trace spans.otlp.jsonl --failed-only     only the traces that failed
   agenttrace import-trace export.json --trace-id ID --name refund-over-limit --status known-bad
   agenttrace import-trace spans.json --logs logs.json        OTLP spans plus their GenAI log events
+  agenttrace import-trace spans.jsonl logs.jsonl             the same: the logs file is detected
   agenttrace import-trace fixtures/x.trace.json --force      re-redact a fixture, keeping its expectations
 
 Mapping rules (span name or attribute -> step kind) are read from [tool.agenttrace.import] in
@@ -62,8 +63,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "export",
         type=Path,
+        nargs="+",
         metavar="EXPORT",
-        help="the export file: OTLP JSON/JSONL, LangSmith runs, OpenAI Agents SDK trace, or a fixture",
+        help="the export file: OTLP JSON/JSONL, LangSmith runs, OpenAI Agents SDK trace, or a fixture; "
+        "an OTLP spans export may be followed by its OTLP logs export (SPANS LOGS, same as --logs LOGS)",
     )
     select = parser.add_argument_group("which traces")
     select.add_argument(
@@ -162,7 +165,44 @@ def _quiet_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _split_exports(files: list[Path]) -> tuple[Path, list[Path]] | str:
+    """The export and the logs files among the positional files (``SPANS LOGS``), or what is wrong."""
+    if len(files) == 1:
+        return files[0], []
+    if len(files) > 2:
+        return (
+            "give one export (and at most its OTLP logs export after it); import other exports one at a time"
+        )
+    for path in files:
+        if not path.is_file():
+            return f"{path}: no such file"
+    logs = [path for path in files if _is_logs(path)]
+    if len(logs) == 1:
+        return next(path for path in files if path not in logs), logs
+    if not logs:
+        return (
+            f"two exports given ({files[0]}, {files[1]}); a second file is accepted only when it is the "
+            "OTLP logs export of the first; import other exports one at a time"
+        )
+    return f"{files[0]} and {files[1]} are both OTLP logs exports; give the spans export they belong to"
+
+
+def _is_logs(path: Path) -> bool:
+    from ..importers._common import read_head
+    from ..importers.otlp import sniff_logs
+
+    try:
+        return sniff_logs(read_head(path), path)
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
+    split = _split_exports(args.export)
+    if isinstance(split, str):
+        return _error(split)
+    args.export, extra_logs = split
+    args.logs = [*extra_logs, *args.logs]
     if args.name is not None and (problem := check_id(args.name)) is not None:
         return _error(f"--name {args.name!r}: {problem}")
     if args.name is not None and len(args.trace_ids) > 1:
@@ -200,22 +240,25 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     size = args.export.stat().st_size if args.export.is_file() else 0
-    progress = Progress(str(args.export), size, enabled=False if args.quiet else None)
+    progress = Progress(args.export.name, size, enabled=False if args.quiet else None, path=args.export)
     try:
         importer_run = ImportRun(args.export, settings, on_trace=lambda: progress.update(traces=1))
     except TraceFormatError as exc:
         return _error(str(exc))
-    with _quiet_gc():
-        for outcome in importer_run:
-            progress.clear()
-            if outcome.action == "failed":
-                progress.update(failed=1)
-                print(f"agenttrace import-trace: error: {outcome.message}", file=sys.stderr)
-            else:
-                progress.update(written=1)
-                if not args.quiet:
-                    print(describe(outcome), flush=True)
-    progress.clear()
+    with _quiet_gc(), progress:
+        try:
+            for outcome in importer_run:
+                if outcome.action == "failed":
+                    progress.update(failed=1)
+                    progress.print(f"agenttrace import-trace: error: {outcome.message}", file=sys.stderr)
+                else:
+                    progress.update(written=1)
+                    if not args.quiet:
+                        progress.print(describe(outcome))
+        except TraceFormatError as exc:  # the whole file is unusable (invalid JSON found while reading)
+            progress.stop()
+            importer_run.summary.failed += 1
+            print(f"agenttrace import-trace: error: {exc}", file=sys.stderr)
     summary = importer_run.summary
     if not args.quiet:
         parts = [f"{summary.traces} {'trace' if summary.traces == 1 else 'traces'} read ({summary.format})"]

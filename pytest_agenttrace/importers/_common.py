@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import ast
 import gzip
+import importlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
+from . import progress
+from ._shape import check, usage_fields
 from .base import ImportOptions, StepData
+from .otlp._json import _constant_position
 
 #: Marks "not recorded" where ``None`` is a recorded JSON ``null``.
 MISSING: Final[Any] = type(
@@ -28,8 +32,14 @@ MISSING: Final[Any] = type(
 
 #: A single JSON document larger than this is refused rather than parsed into memory.
 MAX_DOCUMENT_BYTES: Final = 1 << 30
+#: How much of a file's first line is read to tell JSON Lines from one document.
+JSONL_PROBE_BYTES: Final = 8 << 20
+#: A streamed document with invalid JSON up to this size is parsed again whole, for the line and column.
+REPARSE_FOR_ERROR_BYTES: Final = 64 << 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
+
+ijson: Any = importlib.import_module("ijson")  # a core dependency without type stubs: typed as Any
 
 
 class ExportError(ValueError):
@@ -51,15 +61,33 @@ def read_head(path: Path, size: int = 65536) -> bytes:
     return head
 
 
-def _read_bytes(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        magic = handle.read(2)
-    opener: Any = gzip.open if magic == _GZIP_MAGIC else open
-    with opener(path, "rb") as handle:
-        data: bytes = handle.read(MAX_DOCUMENT_BYTES + 1)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ExportError(f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB; split the export")
-    return data
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip; the raw file is shown to the progress display."""
+    raw = path.open("rb")
+    try:
+        magic = raw.read(2)
+        raw.seek(0)
+    except OSError:
+        raw.close()
+        raise
+    progress.watch(path, raw)
+    if magic == _GZIP_MAGIC:
+        return _Gzip(raw)  # type: ignore[return-value]  # a GzipFile is a binary IO
+    return raw
+
+
+class _Gzip(gzip.GzipFile):
+    """A gzip reader that owns the raw file it reads (``GzipFile(fileobj=...)`` leaves it open)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 def _refuse_constant(name: str) -> Any:
@@ -86,21 +114,23 @@ def _decode(text: str, offset_line: int = 0) -> Any:
         if offset_line:
             where = f"line {offset_line}, column {exc.colno}"
         raise ExportError(f"invalid JSON: {reason}", where) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise ExportError(f"invalid JSON: {exc}", f"line {offset_line}" if offset_line else None) from None
+    except ValueError as exc:  # NaN / Infinity, which the stdlib reports without a place
+        line, column = _constant_position(text)
+        if line is not None and offset_line:
+            line = offset_line
+        place = f"line {line}, column {column}" if line is not None else None
+        raise ExportError(f"invalid JSON: {exc}", place) from None
     except RecursionError:
         raise ExportError(
             "invalid JSON: nested too deeply", f"line {offset_line}" if offset_line else None
         ) from None
     rest = _skip_ws(text, end)
     if rest < len(text):
-        raise _Extra(rest)
+        raise ExportError(
+            "invalid JSON: extra data after the document",
+            f"line {offset_line}, column {rest + 1}" if offset_line else _position(text, rest),
+        )
     return value
-
-
-class _Extra(Exception):
-    def __init__(self, pos: int) -> None:
-        self.pos = pos
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -109,37 +139,117 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def iter_json_documents(path: Path) -> Iterator[tuple[str, Any]]:
-    """Yield ``(where, document)`` for a JSON file, or for each line of a JSON Lines file.
-
-    The file is one JSON document, or (when a second value follows the first on a later line) JSON Lines,
-    where each non-blank line is a document; ``where`` is ``"line N"`` then. Raises :class:`ExportError`
-    naming the line and column of the first syntax error, or saying that the file is empty.
-    """
-    raw = _read_bytes(path)
+def _text(raw: bytes, line: int = 0) -> str:
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ExportError(f"not UTF-8 text ({exc.reason})", f"byte {exc.start}") from None
-    if not text.strip():
-        raise ExportError("empty file")
+        where = f"line {line}, byte {exc.start + 1}" if line else f"byte {exc.start}"
+        raise ExportError(f"not UTF-8 text ({exc.reason})", where) from None
+
+
+def _is_jsonl(path: Path) -> bool:
+    """JSON Lines: by its name, or because its first line is a whole JSON value and more lines follow.
+
+    A pretty-printed document starts with a line such as ``[`` that is no value on its own; a document on
+    one line is one value with nothing after it. Only the first line is parsed (up to 8 MiB of it).
+    """
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson")):
+        return True
+    with open_binary(path) as stream:
+        first = b""
+        for line in iter(lambda: stream.readline(JSONL_PROBE_BYTES), b""):
+            if line.strip():
+                first = line
+                break
+        if not first.endswith(b"\n"):
+            return False  # the only line, or longer than the probe: one document
+        if not any(line.strip() for line in iter(lambda: stream.readline(1 << 16), b"")):
+            return False
     try:
-        yield "", _decode(text)
+        _decode(first.decode("utf-8-sig"))
+    except (ExportError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _stream_prefix(head: bytes, stream_keys: Sequence[str]) -> tuple[str, str] | None:
+    """The ijson prefix of the elements to hand out one by one, and their JSON path, or None (parse whole)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"["):
+        return "item", "$"
+    for key in stream_keys:
+        if re.match(rb'\{\s*"' + re.escape(key.encode()) + rb'"\s*:\s*\[', text):
+            return f"{key}.item", f"$.{key}"
+    return None
+
+
+def iter_json_documents(path: Path, stream_keys: Sequence[str] = ()) -> Iterator[tuple[str, Any]]:
+    """Yield ``(where, value)`` for the units of a JSON or JSON Lines file, reading it incrementally.
+
+    A unit is one line of a JSON Lines file (``where`` is ``"line N: $"``), one element of a document that
+    is a JSON array (``"$[N]"``) or of the array under one of ``stream_keys`` when the document is an object
+    starting with that key (``"$.runs[N]"``), else the whole document (``"$"``: a run tree, one trace's
+    export). So memory is bounded by the largest unit, not by the file: streamed documents are parsed with
+    ijson, one element at a time. Raises :class:`ExportError` naming the line and column (or the byte
+    offset, for a streamed document too big to parse again) of the first syntax error, or saying that the
+    file is empty.
+    """
+    try:
+        head = read_head(path)
+    except (OSError, EOFError) as exc:
+        raise ExportError(f"cannot read the file: {exc}") from None
+    if not head.strip() or head.strip() == b"\xef\xbb\xbf":
+        raise ExportError("empty file")
+    if _is_jsonl(path):
+        yield from _jsonl_units(path)
         return
-    except _Extra as extra:
-        if "\n" not in text[: extra.pos]:
-            raise ExportError(
-                "invalid JSON: extra data after the document", _position(text, extra.pos)
-            ) from None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield f"line {number}", _decode(line, number)
-        except _Extra as extra:
-            raise ExportError(
-                "invalid JSON: extra data after the document", f"line {number}, column {extra.pos + 1}"
-            ) from None
+    stream = _stream_prefix(head, stream_keys)
+    if stream is None:
+        yield "$", _whole_document(path)
+        return
+    yield from _streamed_units(path, *stream)
+
+
+def _jsonl_units(path: Path) -> Iterator[tuple[str, Any]]:
+    with open_binary(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            if len(raw) > MAX_DOCUMENT_BYTES:
+                raise ExportError(f"line larger than {MAX_DOCUMENT_BYTES >> 20} MiB", f"line {number}")
+            if not raw.strip():
+                continue
+            yield f"line {number}: $", _decode(_text(raw, number), number)
+
+
+def _whole_document(path: Path) -> Any:
+    with open_binary(path) as stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ExportError(f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB; split the export")
+    return _decode(_text(data))
+
+
+def _streamed_units(path: Path, prefix: str, base: str) -> Iterator[tuple[str, Any]]:
+    done = 0
+    try:
+        with open_binary(path) as stream:
+            if stream.read(3) != b"\xef\xbb\xbf":
+                stream.seek(0)
+            for value in ijson.items(stream, prefix, use_float=True):
+                yield f"{base}[{done}]", value
+                done += 1
+    except ijson.JSONError as exc:
+        if path.stat().st_size > REPARSE_FOR_ERROR_BYTES:
+            detail = str(exc).splitlines()[0] if str(exc) else "invalid JSON"
+            raise ExportError(f"invalid JSON: {detail}", f"in {base}[{done}]") from None
+        # the stdlib parser names the line and column; or it reads what yajl cannot (integers beyond
+        # 64 bits, which the fields' checks then name), and the rest of the units come from its parse
+        document = _whole_document(path)
+        elements = document if base == "$" else document.get(base[2:]) if isinstance(document, dict) else None
+        if not isinstance(elements, list):
+            raise ExportError(f"invalid JSON: {exc}", f"in {base}[{done}]") from None
+        for index in range(done, len(elements)):
+            yield f"{base}[{index}]", elements[index]
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -204,10 +314,17 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def usage_from(mapping: Any) -> dict[str, int] | None:
-    """Token usage from any of the shapes SDKs record (``input_tokens``/``prompt_tokens``, details)."""
+def usage_from(mapping: Any, where: str | None = None) -> dict[str, int] | None:
+    """Token usage from any of the shapes SDKs record (``input_tokens``/``prompt_tokens``, details).
+
+    With ``where`` (the JSON path of ``mapping``), a count that is a number but no plausible token count
+    (negative, fractional, above 2**53) raises :class:`ShapeError` instead of being passed over: it is a
+    corrupt export, and silently dropping it would make the fixture's totals lie.
+    """
     if not isinstance(mapping, Mapping):
         return None
+    if where is not None:
+        check(mapping, usage_fields(), where)
     found: dict[str, int | None] = {
         "input_tokens": as_int(mapping.get("input_tokens", mapping.get("prompt_tokens"))),
         "output_tokens": as_int(mapping.get("output_tokens", mapping.get("completion_tokens"))),

@@ -42,6 +42,7 @@ from ._common import (
     usage_from,
     user_input,
 )
+from ._shape import COUNT, LIST, OBJECT, STRING, TIMESTAMP, USAGE, Field, ShapeError, check, check_value
 from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
 _RUN_KEYS = ("run_type", "dotted_order")
@@ -61,25 +62,9 @@ class LangSmithImporter:
 
     def iter_traces(self, path: Path, options: ImportOptions) -> Iterator[ImportedTrace | TraceProblem]:
         try:
-            runs, problems = _collect_runs(path)
+            yield from _stream_traces(path, options)
         except ExportError as exc:
             yield TraceProblem(str(exc), where=exc.where)
-            return
-        yield from problems
-        if not runs and not problems:
-            yield TraceProblem(
-                "no LangSmith runs found (expected a list of runs with `run_type`, a run with "
-                "`child_runs`, or ingest parts `post.<id>`)"
-            )
-            return
-        traces: dict[str, list[dict[str, Any]]] = {}
-        for run in runs.values():
-            traces.setdefault(_trace_id(run, runs), []).append(run)
-        for trace_id in sorted(traces, key=lambda t: min(_order_key(r) for r in traces[t])):
-            try:
-                yield _build_trace(trace_id, traces[trace_id], options)
-            except _RunError as exc:
-                yield TraceProblem(str(exc), trace_id=trace_id, where=exc.where)
 
 
 class _RunError(ValueError):
@@ -88,34 +73,173 @@ class _RunError(ValueError):
         self.where = where
 
 
+# ------------------------------------------------------------------------------------------ the fields
+_TIMESTAMP_OR_NULL = TIMESTAMP
+_EXTRA_FIELDS = {
+    "metadata": Field(
+        (dict,),
+        "an object or null",
+        fields={"usage_metadata": USAGE, "ls_model_name": STRING, "ls_provider": STRING},
+    ),
+    "invocation_params": Field(
+        (dict,), "an object or null", fields={"model": STRING, "model_name": STRING, "tools": LIST}
+    ),
+    "tool_call_id": STRING,
+}
+_COST = Field((int, float, str), "a number, a decimal string or null")
+#: Every run field the importer reads, and what it may hold; ``null`` is always fine (nothing recorded).
+RUN_FIELDS: dict[str, Field] = {
+    "id": Field((str,), "a string"),
+    "trace_id": STRING,
+    "parent_run_id": STRING,
+    "dotted_order": STRING,
+    "run_type": STRING,
+    "name": STRING,
+    "start_time": _TIMESTAMP_OR_NULL,
+    "end_time": _TIMESTAMP_OR_NULL,
+    "error": STRING,
+    "inputs": OBJECT,
+    "outputs": OBJECT,
+    "extra": Field((dict,), "an object or null", fields=_EXTRA_FIELDS),
+    "tags": LIST,
+    "events": LIST,
+    "child_runs": Field((list,), "a list of runs or null", items=Field((dict,), "a run (an object)")),
+    "session_name": STRING,
+    "session_id": STRING,
+    "reference_example_id": STRING,
+    "status": STRING,
+    "total_cost": _COST,
+    "prompt_cost": _COST,
+    "completion_cost": _COST,
+    "prompt_tokens": COUNT,
+    "completion_tokens": COUNT,
+    "total_tokens": COUNT,
+}
+
+
 # ------------------------------------------------------------------------------------------ collecting
-def _collect_runs(path: Path) -> tuple[dict[str, dict[str, Any]], list[TraceProblem]]:
-    runs: dict[str, dict[str, Any]] = {}
-    problems: list[TraceProblem] = []
-    for where, document in iter_json_documents(path):
-        for place, run, merge in _runs_in(document, where or "(top level)"):
-            run_id = run.get("id")
+def _stream_traces(path: Path, options: ImportOptions) -> Iterator[ImportedTrace | TraceProblem]:
+    """Two passes over the file's units, so that a trace is built as soon as its last run has been read.
+
+    Pass 1 notes, for every run, its trace and the last unit (list element, line) that holds a run of
+    that trace; pass 2 collects the runs and builds each trace after its last unit, then drops it. Memory
+    is bounded by the traces still open, not by the file (the run ids and their trace ids are kept).
+    """
+    run_trace: dict[str, str] = {}
+    parents: dict[str, str | None] = {}
+    unknown: list[tuple[int, str]] = []
+    last: dict[str, int] = {}
+    for index, (where, document) in enumerate(iter_json_documents(path, ("runs",))):
+        for _, run, _ in _runs_in(document, where, strict=False):
+            run_id, trace_id = run.get("id"), run.get("trace_id")
             if not isinstance(run_id, str) or not run_id:
-                problems.append(TraceProblem("run has no `id`", where=place))
                 continue
-            if run_id in runs:
-                if not merge:
-                    problems.append(TraceProblem(f"duplicate run id {run_id}", where=place))
-                    continue
-                runs[run_id].update({k: v for k, v in run.items() if v is not None or k not in runs[run_id]})
+            if isinstance(trace_id, str) and trace_id:
+                run_trace.setdefault(run_id, trace_id)
+                last[trace_id] = index
             else:
-                runs[run_id] = dict(run)
-    return runs, problems
+                parent = run.get("parent_run_id")
+                parents.setdefault(run_id, parent if isinstance(parent, str) else None)
+                unknown.append((index, run_id))
+    for index, run_id in unknown:  # a run without trace_id belongs to its nearest ancestor's trace
+        trace_id = run_trace.get(run_id)
+        current, seen = run_id, {run_id}
+        while trace_id is None and parents.get(current) is not None:
+            current = parents[current]  # type: ignore[assignment]
+            if current in seen:
+                break
+            seen.add(current)
+            trace_id = run_trace.get(current)
+        trace_id = trace_id or current
+        run_trace[run_id] = trace_id
+        last[trace_id] = max(last.get(trace_id, index), index)
+    del parents, unknown
+    ends: dict[int, list[str]] = {}
+    for trace_id, index in last.items():
+        ends.setdefault(index, []).append(trace_id)
+    del last
+
+    open_traces: dict[str, dict[str, dict[str, Any]]] = {}
+    places: dict[str, str] = {}
+    broken: dict[str, TraceProblem] = {}
+    found = False
+    for index, (where, document) in enumerate(iter_json_documents(path, ("runs",))):
+        try:
+            for place, run, merge in _runs_in(document, where, strict=True):
+                found = True
+                run_id = run.get("id")
+                if not isinstance(run_id, str) or not run_id:
+                    yield TraceProblem("run has no `id`", where=place)
+                    continue
+                trace_id = run_trace.get(run_id, run_id)
+                runs = open_traces.setdefault(trace_id, {})
+                if run_id in runs:
+                    if not merge:
+                        yield TraceProblem(f"duplicate run id {run_id}", trace_id=trace_id, where=place)
+                        continue
+                    runs[run_id].update(
+                        {k: v for k, v in run.items() if v is not None or k not in runs[run_id]}
+                    )
+                else:
+                    runs[run_id] = dict(run)
+                    places[run_id] = place
+        except ShapeError as exc:
+            found = True
+            ids = {
+                run_trace.get(run["id"], run["id"])
+                for _, run, _ in _runs_in(document, where, strict=False)
+                if isinstance(run.get("id"), str) and run["id"]
+            }
+            for trace_id in sorted(ids):
+                broken.setdefault(trace_id, TraceProblem(str(exc), trace_id=trace_id, where=exc.where))
+            if not ids:
+                yield TraceProblem(str(exc), where=exc.where)
+        for trace_id in ends.pop(index, ()):
+            yield from _finish(trace_id, open_traces, places, broken, options)
+    for trace_id in sorted({*open_traces, *broken}):
+        yield from _finish(trace_id, open_traces, places, broken, options)
+    if not found:
+        yield TraceProblem(
+            "no LangSmith runs found (expected a list of runs with `run_type`, a run with "
+            "`child_runs`, or ingest parts `post.<id>`)"
+        )
 
 
-def _runs_in(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any], bool]]:
-    """``(place, run, merge)`` for every run in one document, whatever its shape."""
+def _finish(
+    trace_id: str,
+    open_traces: dict[str, dict[str, dict[str, Any]]],
+    places: dict[str, str],
+    broken: dict[str, TraceProblem],
+    options: ImportOptions,
+) -> Iterator[ImportedTrace | TraceProblem]:
+    runs = open_traces.pop(trace_id, {})
+    wheres = {run_id: places.pop(run_id, "$") for run_id in runs}
+    problem = broken.pop(trace_id, None)
+    if problem is not None:
+        yield problem
+        return
+    if not runs:
+        return
+    try:
+        yield _build_trace(trace_id, list(runs.values()), options, wheres)
+    except _RunError as exc:
+        yield TraceProblem(str(exc), trace_id=trace_id, where=exc.where)
+    except ShapeError as exc:
+        yield TraceProblem(str(exc), trace_id=trace_id, where=exc.where)
+
+
+def _runs_in(document: Any, where: str, *, strict: bool) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    """``(place, run, merge)`` for every run in one document, whatever its shape.
+
+    ``strict`` checks every field the importer reads (:data:`RUN_FIELDS`) and raises :class:`ShapeError`;
+    without it, malformed parts are passed over (the first pass only looks for ids).
+    """
     if isinstance(document, list):
         if document and all(_is_part(item) for item in document):
-            yield from _runs_from_parts(document, where)
+            yield from _runs_from_parts(document, where, strict=strict)
             return
         for index, item in enumerate(document):
-            yield from _runs_in(item, f"{where}[{index}]" if where != "(top level)" else f"[{index}]")
+            yield from _runs_in(item, f"{where}[{index}]", strict=strict)
         return
     if not isinstance(document, dict):
         return
@@ -123,74 +247,84 @@ def _runs_in(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any], b
     if isinstance(decoded, dict):  # a captured request
         parts = decoded.get("parts")
         if isinstance(parts, list):
-            yield from _runs_from_parts(parts, where)
-        body = decoded.get("value", decoded.get("json"))
-        if isinstance(body, dict):
-            yield from _runs_in(body, where)
+            yield from _runs_from_parts(parts, f"{where}.decoded.parts", strict=strict)
+        for key in ("value", "json"):
+            if isinstance(decoded.get(key), dict):
+                yield from _runs_in(decoded[key], f"{where}.decoded.{key}", strict=strict)
+                break
         return
     if isinstance(document.get("runs"), list):
-        yield from _runs_in(document["runs"], f"{where}.runs")
+        yield from _runs_in(document["runs"], f"{where}.runs", strict=strict)
+        return
+    if _is_part(document) and "run_type" not in document:  # one part of a streamed list of parts
+        yield from _runs_from_parts([document], where, strict=strict, indexed=False)
         return
     if ("post" in document or "patch" in document) and "run_type" not in document:
         for key in ("post", "patch"):
-            for index, run in enumerate(document.get(key) or []):
+            batch = document.get(key)
+            if strict:
+                check_value(batch, Field((list,), "a list of runs or null"), f"{where}.{key}")
+            for index, run in enumerate(batch if isinstance(batch, list) else []):
+                place = f"{where}.{key}[{index}]"
+                if strict:
+                    check_value(run, Field((dict,), "a run (an object)"), place)
+                    check(run, RUN_FIELDS, place)
                 if isinstance(run, dict):
-                    yield f"{where}.{key}[{index}]", run, True
+                    yield place, run, True
         return
     if "run_type" in document or "dotted_order" in document or "child_runs" in document:
-        yield from _flatten_tree(document, where)
+        yield from _flatten_tree(document, where, strict=strict)
 
 
-def _flatten_tree(run: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any], bool]]:
-    children = run.get("child_runs") or []
+def _flatten_tree(
+    run: dict[str, Any], where: str, *, strict: bool
+) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    if strict:
+        check(run, RUN_FIELDS, where)
+    children = run.get("child_runs")
     flat = {k: v for k, v in run.items() if k != "child_runs"}
     yield where, flat, False
-    for index, child in enumerate(children):
+    for index, child in enumerate(children if isinstance(children, list) else []):
         if isinstance(child, dict):
             if child.get("parent_run_id") is None and flat.get("id"):
                 child = {**child, "parent_run_id": flat["id"]}
-            yield from _flatten_tree(child, f"{where}.child_runs[{index}]")
+            yield from _flatten_tree(child, f"{where}.child_runs[{index}]", strict=strict)
 
 
 def _is_part(item: Any) -> bool:
     return isinstance(item, dict) and isinstance(item.get("name"), str) and "value" in item
 
 
-def _runs_from_parts(parts: list[Any], where: str) -> Iterator[tuple[str, dict[str, Any], bool]]:
+def _runs_from_parts(
+    parts: list[Any], where: str, *, strict: bool, indexed: bool = True
+) -> Iterator[tuple[str, dict[str, Any], bool]]:
     """Reassemble runs from multipart parts: ``post.<id>`` is the run, ``post.<id>.<field>`` one field."""
     runs: dict[tuple[str, str], dict[str, Any]] = {}
-    order: list[tuple[str, str]] = []
-    for part in parts:
+    places: dict[tuple[str, str], str] = {}
+    for index, part in enumerate(parts):
         if not _is_part(part):
             continue
         event, _, rest = str(part["name"]).partition(".")
         if event not in ("post", "patch") or not rest:
             continue  # attachments and feedback are not runs
-        run_id, _, field = rest.partition(".")
+        run_id, _, name = rest.partition(".")
         key = (event, run_id)
+        place = f"{where}[{index}]" if indexed else where
         if key not in runs:
             runs[key] = {"id": run_id}
-            order.append(key)
-        if field:
-            runs[key][field] = part["value"]
-        elif isinstance(part["value"], dict):
-            runs[key].update(part["value"])
-    for event, run_id in order:
-        yield f"{where}: {event}.{run_id}", runs[(event, run_id)], True
-
-
-def _trace_id(run: Mapping[str, Any], runs: Mapping[str, Mapping[str, Any]]) -> str:
-    trace_id = run.get("trace_id")
-    if isinstance(trace_id, str) and trace_id:
-        return trace_id
-    seen: set[str] = set()
-    current = run
-    while isinstance(current.get("parent_run_id"), str) and current["parent_run_id"] in runs:
-        if current["parent_run_id"] in seen:
-            break
-        seen.add(current["parent_run_id"])
-        current = runs[current["parent_run_id"]]
-    return str(current.get("id"))
+            places[key] = place
+        if name:
+            if strict and name in RUN_FIELDS:
+                check_value(part["value"], RUN_FIELDS[name], f"{place}.value")
+            runs[key][name] = part["value"]
+        else:
+            if strict:
+                check_value(part["value"], Field((dict,), "a run (an object)"), f"{place}.value")
+                check(part["value"], RUN_FIELDS, f"{place}.value")
+            if isinstance(part["value"], dict):
+                runs[key].update(part["value"])
+    for key, run in runs.items():
+        yield places[key], run, True
 
 
 def _order_key(run: Mapping[str, Any]) -> str:
@@ -201,7 +335,9 @@ def _order_key(run: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------------------ converting
-def _build_trace(trace_id: str, runs: list[dict[str, Any]], options: ImportOptions) -> ImportedTrace:
+def _build_trace(
+    trace_id: str, runs: list[dict[str, Any]], options: ImportOptions, wheres: Mapping[str, str]
+) -> ImportedTrace:
     by_id = {run["id"]: run for run in runs}
     missing_parents = detach_missing_parents(by_id, "parent_run_id")
     for run in runs:  # cycles
@@ -227,7 +363,15 @@ def _build_trace(trace_id: str, runs: list[dict[str, Any]], options: ImportOptio
     steps: list[tuple[str, StepData]] = []
     is_step: dict[str, bool] = {}
     for run in sorted(runs, key=_order_key):
-        step = _run_step(run, root_meta, root_tags, root_runtime, options, is_root=run is root)
+        step = _run_step(
+            run,
+            root_meta,
+            root_tags,
+            root_runtime,
+            options,
+            is_root=run is root,
+            where=wheres.get(run["id"], "$"),
+        )
         is_step[run["id"]] = step is not None
         if step is None:
             containers.add(run["id"])
@@ -360,6 +504,7 @@ def _run_step(
     options: ImportOptions,
     *,
     is_root: bool,
+    where: str,
 ) -> StepData | None:
     run_type = run.get("run_type")
     name = _str(run.get("name"))
@@ -403,7 +548,7 @@ def _run_step(
     outputs: Any = run["outputs"] if isinstance(run.get("outputs"), dict) else MISSING
 
     if run_type == "llm":
-        step = _model_step(base, run, inputs, outputs, metadata, extra, attributes)
+        step = _model_step(base, run, inputs, outputs, metadata, extra, attributes, where)
         step_meta = {k: v for k, v in step_meta.items() if k not in _MAPPED_METADATA}
     elif run_type == "tool":
         step = _tool_step(base, inputs, outputs, extra, attributes, failed="error" in base)
@@ -439,6 +584,7 @@ def _model_step(
     metadata: Mapping[str, Any],
     extra: Mapping[str, Any],
     attributes: dict[str, Any],
+    where: str,
 ) -> StepData:
     step: StepData = dict(base, kind="model")
     rest_in: dict[str, Any] = dict(inputs) if inputs is not MISSING else {}
@@ -459,7 +605,8 @@ def _model_step(
             if len(choices) > 1:
                 attributes["langsmith.outputs.choices"] = choices[1:]
         model = rest_out.pop("model", None)
-        usage = usage_from(rest_out.pop("usage_metadata", None)) or usage_from(rest_out.get("usage"))
+        usage = usage_from(rest_out.pop("usage_metadata", None), f"{where}.outputs.usage_metadata")
+        usage = usage or usage_from(rest_out.get("usage"), f"{where}.outputs.usage")
         if usage_from(rest_out.get("usage")):
             rest_out.pop("usage")
     # LangChain LLMResult
@@ -476,7 +623,10 @@ def _model_step(
                 finish_reason = info.get("finish_reason")
             if is_lc_serialized(message):
                 kwargs = as_dict(as_dict(message).get("kwargs"))
-                usage = usage_from(kwargs.get("usage_metadata"))
+                usage = usage_from(
+                    kwargs.get("usage_metadata"),
+                    f"{where}.outputs.generations[0].message.kwargs.usage_metadata",
+                )
                 response_meta = kwargs.get("response_metadata")
                 if isinstance(response_meta, dict):
                     model = response_meta.get("model_name") or response_meta.get("model")
@@ -487,13 +637,15 @@ def _model_step(
         llm_output = rest_out.get("llm_output")
         if isinstance(llm_output, dict):
             model = model or llm_output.get("model_name")
-            usage = usage or usage_from(llm_output.get("token_usage"))
+            usage = usage or usage_from(
+                llm_output.get("token_usage"), f"{where}.outputs.llm_output.token_usage"
+            )
     if response is None and rest_out.get("role") is not None:
         response = normalize_message(rest_out)
         if response is not None:
             rest_out = {}
 
-    usage = usage_from(metadata.get("usage_metadata")) or usage
+    usage = usage_from(metadata.get("usage_metadata"), f"{where}.extra.metadata.usage_metadata") or usage
     if usage is None:
         usage = usage_from({k: run.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")})
     model = model or metadata.get("ls_model_name") or invocation.get("model") or invocation.get("model_name")

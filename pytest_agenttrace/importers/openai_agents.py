@@ -46,6 +46,7 @@ from ._common import (
     usage_from,
     user_input,
 )
+from ._shape import BOOLEAN, INTEGER, OBJECT, STRING, TIMESTAMP, USAGE, Field, ShapeError, check, check_value
 from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
 _CONTAINER_CUSTOM = {"task", "turn"}
@@ -60,43 +61,10 @@ class OpenAIAgentsImporter:
         return b'"span_data"' in head or b'"trace.span"' in head
 
     def iter_traces(self, path: Path, options: ImportOptions) -> Iterator[ImportedTrace | TraceProblem]:
-        traces: dict[str, dict[str, Any]] = {}
-        spans: dict[str, dict[str, dict[str, Any]]] = {}
-        problems: list[TraceProblem] = []
         try:
-            for where, document in iter_json_documents(path):
-                for place, item in _objects(document, where or "(top level)"):
-                    kind = item.get("object")
-                    if kind == "trace" or (kind is None and "workflow_name" in item):
-                        if isinstance(item.get("id"), str):
-                            traces.setdefault(item["id"], {}).update(item)
-                        continue
-                    span_id, trace_id = item.get("id"), item.get("trace_id")
-                    if not isinstance(span_id, str) or not isinstance(trace_id, str):
-                        problems.append(TraceProblem("span without `id` or `trace_id`", where=place))
-                        continue
-                    bucket = spans.setdefault(trace_id, {})
-                    if span_id in bucket and bucket[span_id] != item:
-                        problems.append(
-                            TraceProblem(f"duplicate span id {span_id}", trace_id=trace_id, where=place)
-                        )
-                        continue
-                    bucket[span_id] = item
+            yield from _stream_traces(path, options)
         except ExportError as exc:
             yield TraceProblem(str(exc), where=exc.where)
-            return
-        yield from problems
-        if not spans and not problems:
-            yield TraceProblem(
-                'no OpenAI Agents SDK spans found (expected {"trace": ..., "spans": [...]} or [{"data": [...]}])'
-            )
-            return
-        order = sorted(spans, key=lambda t: (min(s.get("started_at") or "" for s in spans[t].values()), t))
-        for trace_id in order:
-            try:
-                yield _build_trace(trace_id, traces.get(trace_id, {}), spans[trace_id], options)
-            except _SpanError as exc:
-                yield TraceProblem(str(exc), trace_id=trace_id, where=exc.where)
 
 
 class _SpanError(ValueError):
@@ -105,32 +73,181 @@ class _SpanError(ValueError):
         self.where = where
 
 
-def _objects(document: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+# ------------------------------------------------------------------------------------------ the fields
+_ERROR = Field((dict, str), "an object, a string or null", fields={"message": STRING})
+_SPAN_DATA_FIELDS = {
+    "type": STRING,
+    "name": STRING,
+    "model": STRING,
+    "model_config": OBJECT,
+    "usage": USAGE,
+    "response_id": STRING,
+    "from_agent": STRING,
+    "to_agent": STRING,
+    "triggered": BOOLEAN,
+    "data": Field(
+        (dict,), "an object or null", fields={"turn": INTEGER, "agent_name": STRING, "usage": USAGE}
+    ),
+}
+#: Every span field the importer reads, and what it may hold; ``null`` is always fine (nothing recorded).
+SPAN_FIELDS: dict[str, Field] = {
+    "object": STRING,
+    "id": Field((str,), "a string"),
+    "trace_id": Field((str,), "a string"),
+    "parent_id": STRING,
+    "started_at": TIMESTAMP,
+    "ended_at": TIMESTAMP,
+    "span_data": Field((dict,), "an object or null", fields=_SPAN_DATA_FIELDS),
+    "error": _ERROR,
+}
+TRACE_FIELDS: dict[str, Field] = {
+    "object": STRING,
+    "id": Field((str,), "a string"),
+    "workflow_name": STRING,
+    "group_id": STRING,
+    "metadata": OBJECT,
+}
+_AN_OBJECT = Field((dict,), "an object")
+
+
+def _is_trace(item: Mapping[str, Any]) -> bool:
+    kind = item.get("object")
+    return kind == "trace" or (kind is None and "workflow_name" in item)
+
+
+def _ids(document: Any, where: str) -> set[str]:
+    """The trace ids a unit holds (of its trace objects and its spans), read without checking fields."""
+    ids: set[str] = set()
+    for _, item in _objects(document, where, strict=False):
+        trace_id = item.get("id") if _is_trace(item) else item.get("trace_id")
+        if isinstance(trace_id, str):
+            ids.add(trace_id)
+    return ids
+
+
+def _stream_traces(path: Path, options: ImportOptions) -> Iterator[ImportedTrace | TraceProblem]:
+    """Two passes over the file's units (list elements, lines, ``data`` entries of an ingest body).
+
+    Pass 1 notes the last unit that holds each trace; pass 2 collects spans and builds each trace after its
+    last unit, then drops it, so memory is bounded by the traces still open rather than by the file.
+    """
+    last: dict[str, int] = {}
+    for index, (where, document) in enumerate(iter_json_documents(path, ("data",))):
+        for trace_id in _ids(document, where):
+            last[trace_id] = index
+    ends: dict[int, list[str]] = {}
+    for trace_id, index in last.items():
+        ends.setdefault(index, []).append(trace_id)
+    del last
+
+    traces: dict[str, dict[str, Any]] = {}
+    spans: dict[str, dict[str, dict[str, Any]]] = {}
+    places: dict[str, str] = {}
+    broken: dict[str, TraceProblem] = {}
+    found = False
+    for index, (where, document) in enumerate(iter_json_documents(path, ("data",))):
+        try:
+            for place, item in _objects(document, where, strict=True):
+                found = True
+                if _is_trace(item):
+                    if isinstance(item.get("id"), str):
+                        traces.setdefault(item["id"], {}).update(item)
+                    continue
+                span_id, owner = item.get("id"), item.get("trace_id")
+                if not isinstance(span_id, str) or not isinstance(owner, str):
+                    yield TraceProblem("span without `id` or `trace_id`", where=place)
+                    continue
+                trace_id = owner
+                bucket = spans.setdefault(trace_id, {})
+                if span_id in bucket and bucket[span_id] != item:
+                    yield TraceProblem(f"duplicate span id {span_id}", trace_id=trace_id, where=place)
+                    continue
+                bucket[span_id] = item
+                places[f"{trace_id} {span_id}"] = place
+        except ShapeError as exc:
+            found = True
+            ids = _ids(document, where)
+            for trace_id in sorted(ids):
+                broken.setdefault(trace_id, TraceProblem(str(exc), trace_id=trace_id, where=exc.where))
+            if not ids:
+                yield TraceProblem(str(exc), where=exc.where)
+        for trace_id in ends.pop(index, ()):
+            yield from _finish(trace_id, traces, spans, places, broken, options)
+    for trace_id in sorted({*spans, *broken}):
+        yield from _finish(trace_id, traces, spans, places, broken, options)
+    if not found:
+        yield TraceProblem(
+            'no OpenAI Agents SDK spans found (expected {"trace": ..., "spans": [...]} or [{"data": [...]}])'
+        )
+
+
+def _finish(
+    trace_id: str,
+    traces: dict[str, dict[str, Any]],
+    spans: dict[str, dict[str, dict[str, Any]]],
+    places: dict[str, str],
+    broken: dict[str, TraceProblem],
+    options: ImportOptions,
+) -> Iterator[ImportedTrace | TraceProblem]:
+    trace = traces.pop(trace_id, {})
+    bucket = spans.pop(trace_id, {})
+    wheres = {span_id: places.pop(f"{trace_id} {span_id}", "$") for span_id in bucket}
+    problem = broken.pop(trace_id, None)
+    if problem is not None:
+        yield problem
+        return
+    if not bucket:
+        return  # a trace object with no spans: nothing ran
+    try:
+        yield _build_trace(trace_id, trace, bucket, options, wheres)
+    except (_SpanError, ShapeError) as exc:
+        yield TraceProblem(str(exc), trace_id=trace_id, where=exc.where)
+
+
+def _objects(document: Any, where: str, *, strict: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(place, item)`` for every trace and span object of one unit; ``strict`` checks their fields."""
     if isinstance(document, list):
         for index, item in enumerate(document):
-            yield from _objects(item, f"[{index}]" if where == "(top level)" else f"{where}[{index}]")
+            yield from _objects(item, f"{where}[{index}]", strict=strict)
         return
     if not isinstance(document, dict):
         return
     if "spans" in document and isinstance(document["spans"], list):
-        if isinstance(document.get("trace"), dict):
-            yield f"{where}.trace", document["trace"]
+        trace = document.get("trace")
+        if strict:
+            check_value(trace, Field((dict,), "an object or null"), f"{where}.trace")
+        if isinstance(trace, dict):
+            if strict:
+                check(trace, TRACE_FIELDS, f"{where}.trace")
+            yield f"{where}.trace", trace
         for index, span in enumerate(document["spans"]):
-            if isinstance(span, dict):
-                yield f"{where}.spans[{index}]", span
+            yield from _item(span, f"{where}.spans[{index}]", strict=strict)
         return
     if "data" in document and isinstance(document["data"], list):
         for index, item in enumerate(document["data"]):
-            if isinstance(item, dict):
-                yield f"{where}.data[{index}]", item
+            yield from _item(item, f"{where}.data[{index}]", strict=strict)
         return
     if document.get("object") in ("trace", "trace.span") or "span_data" in document:
-        yield where, document
+        yield from _item(document, where, strict=strict)
+
+
+def _item(item: Any, where: str, *, strict: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    if strict:
+        check_value(item, _AN_OBJECT, where)
+    if not isinstance(item, dict):
+        return
+    if strict:
+        check(item, TRACE_FIELDS if _is_trace(item) else SPAN_FIELDS, where)
+    yield where, item
 
 
 # ------------------------------------------------------------------------------------------ converting
 def _build_trace(
-    trace_id: str, trace: Mapping[str, Any], spans: dict[str, dict[str, Any]], options: ImportOptions
+    trace_id: str,
+    trace: Mapping[str, Any],
+    spans: dict[str, dict[str, Any]],
+    options: ImportOptions,
+    wheres: Mapping[str, str],
 ) -> ImportedTrace:
     missing_parents = detach_missing_parents(spans, "parent_id")
     for span in spans.values():
@@ -156,7 +273,7 @@ def _build_trace(
             agents[data["name"]] = {k: v for k, v in data.items() if k not in ("type", "name")}
         if kind == "custom" and data.get("name") == "task" and isinstance(data.get("data"), dict):
             task_usage = data["data"].get("usage", task_usage)
-        step = _span_step(span, data, options)
+        step = _span_step(span, data, options, wheres.get(span["id"], "$"))
         if step is None:
             containers.append(span)
             if kind == "custom" and data.get("name") not in _CONTAINER_CUSTOM:
@@ -283,7 +400,9 @@ def _error(error: Any) -> dict[str, Any]:
     return {"message": str(error)}
 
 
-def _span_step(span: Mapping[str, Any], data: Mapping[str, Any], options: ImportOptions) -> StepData | None:
+def _span_step(
+    span: Mapping[str, Any], data: Mapping[str, Any], options: ImportOptions, where: str
+) -> StepData | None:
     kind = data.get("type")
     base: StepData = {"kind": "", "id": span["id"]}
     span_timing = timing(span.get("started_at"), span.get("ended_at"))
@@ -331,7 +450,7 @@ def _span_step(span: Mapping[str, Any], data: Mapping[str, Any], options: Import
                 attributes["output"] = output
         elif output is not None:
             attributes["output"] = output
-        usage = usage_from(data.get("usage"))
+        usage = usage_from(data.get("usage"), f"{where}.span_data.usage")
         if usage:
             step["usage"] = usage
         if isinstance(data.get("usage"), dict) and data["usage"].get("requests") is not None:
@@ -340,7 +459,7 @@ def _span_step(span: Mapping[str, Any], data: Mapping[str, Any], options: Import
     if kind == "response":
         kind_name = "model"
         step = dict(base)
-        usage = usage_from(data.get("usage"))
+        usage = usage_from(data.get("usage"), f"{where}.span_data.usage")
         if usage:
             step["usage"] = usage
         if data.get("response_id") is not None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ValidationError
 
@@ -34,6 +34,8 @@ from .fixture import ImportedFixture
 from .naming import fixture_id
 from .registry import detect, format_names, get_importer
 
+#: The status of a fixture nobody has triaged yet.
+DEFAULT_STATUS: Final = "regression"
 #: What people write into a fixture; a re-import with ``force`` keeps these.
 HUMAN_FIELDS = ("status", "reason", "links", "expect", "stubs")
 #: Fixture files being written at once. Each write ends with an fsync, which waits for the disk (about
@@ -106,6 +108,12 @@ def resolve_importer(path: Path, name: str | None) -> Importer:
     if not head.strip():
         raise TraceFormatError("empty file", path=str(path))
     importer = detect(head, path)
+    if importer is None and _is_logs(head, path):
+        raise TraceFormatError(
+            "this is an OTLP logs export, not spans; give the spans export it belongs to and this file "
+            "after it or with --logs (import-trace SPANS.json --logs LOGS.json)",
+            path=str(path),
+        )
     if importer is None:
         raise TraceFormatError(
             f"not a trace export this tool recognises (formats: {', '.join(format_names())}); "
@@ -113,6 +121,14 @@ def resolve_importer(path: Path, name: str | None) -> Importer:
             path=str(path),
         )
     return importer
+
+
+def _is_logs(head: bytes, path: Path) -> bool:
+    try:
+        from .otlp import sniff_logs
+    except ImportError:  # pragma: no cover - the OTLP importer is always installed
+        return False
+    return sniff_logs(head, path)
 
 
 class ImportRun:
@@ -169,7 +185,10 @@ class ImportRun:
 
     def _outcomes(self) -> Iterator[Outcome | _Pending]:
         settings = self.settings
-        wanted = set(settings.trace_ids)
+        # ids are compared case-insensitively: hex ids are printed in either case (W3C traceparent is
+        # lowercase, some UIs and logs show them in uppercase), and no format tells two ids apart by case
+        spelled = {trace_id.lower(): trace_id for trace_id in settings.trace_ids}
+        wanted = set(spelled)
         found: set[str] = set()
         held: tuple[ImportedTrace, str] | None = None  # --name: the one selected trace, written at the end
         selected = 0
@@ -181,10 +200,10 @@ class ImportRun:
                 yield Outcome("failed", self._problem_line(item), trace_id=item.trace_id)
                 continue
             self.summary.traces += 1
-            if wanted and item.trace_id not in wanted:
+            if wanted and item.trace_id.lower() not in wanted:
                 self.summary.skipped += 1
                 continue
-            found.add(item.trace_id)
+            found.add(item.trace_id.lower())
             if settings.failed_only and not item.failed:
                 self.summary.skipped += 1
                 continue
@@ -204,7 +223,7 @@ class ImportRun:
                 )
             else:
                 yield self._import_one(*held)
-        self.summary.missing = sorted(wanted - found)
+        self.summary.missing = sorted(spelled[trace_id] for trace_id in wanted - found)
         for trace_id in self.summary.missing:
             yield Outcome(
                 "failed", f"{self.path}: trace {trace_id}: not found in the export", trace_id=trace_id
@@ -260,14 +279,19 @@ class ImportRun:
             human.update({key: current[key] for key in HUMAN_FIELDS if key in current})
         if settings.status is not None:
             human["status"] = settings.status
+        # "kept status" only for a status someone chose: --status was not given and the old one is not
+        # the default, which a fresh import would have written anyway
         kept = tuple(
-            key for key in HUMAN_FIELDS if key in human and not (key == "status" and settings.status)
+            key
+            for key in HUMAN_FIELDS
+            if key in human
+            and not (key == "status" and (settings.status or human["status"] == DEFAULT_STATUS))
         )
 
         document: dict[str, Any] = {
             "schema": {"name": FORMAT_NAME, "version": FORMAT_VERSION},
             "id": fixture_id_,
-            "status": human.get("status", "regression"),
+            "status": human.get("status", DEFAULT_STATUS),
         }
         for key in ("reason", "links"):
             if key in human:

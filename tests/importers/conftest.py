@@ -8,16 +8,24 @@ unchanged and produce real spans. Spans are encoded with the OpenTelemetry SDK's
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
+import re
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_agenttrace.cli import main
 from pytest_agenttrace.importers.base import ImportedTrace, ImportOptions, TraceProblem
 from pytest_agenttrace.importers.otlp import OtlpImporter
 from pytest_agenttrace.model import Fixture
+from pytest_agenttrace.store import load_fixture
+
+PREFIX = "agenttrace import-trace: error: "
 
 #: One scripted model turn: a list of (call id, tool name, arguments) or the final answer text.
 Turn = list[tuple[str, str, dict[str, Any]]] | str
@@ -208,3 +216,35 @@ def write_json(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def run_cli(path: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["import-trace", str(path), "--out", str(out), *extra])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def assert_clean_outcome(path: Path, out: Path, *extra: str, single_trace: bool = False) -> None:
+    """Success, or exit 2 with one-line errors naming the file; what was written is valid and announced."""
+    if out.exists():
+        shutil.rmtree(out)
+    code, stdout, stderr = run_cli(path, out, *extra)
+    assert "Traceback" not in stderr
+    written = sorted(p.name for p in out.glob("*.trace.json")) if out.exists() else []
+    announced = sorted(Path(line.split(": ", 1)[0].split(" ", 1)[1]).name for line in stdout.splitlines())
+    assert written == announced, (stdout, stderr)
+    for name in written:
+        load_fixture(out / name)
+    errors = [line for line in stderr.splitlines() if line.startswith("agenttrace")]
+    if code == 0:
+        assert not errors, stderr
+        return
+    assert code == 2, stderr
+    assert errors, stderr
+    for line in errors:
+        assert line.startswith(f"{PREFIX}{path}: "), line
+        if "expected " in line and ", got " in line:  # a field of the wrong type: its JSON path
+            assert re.search(r"(\$|resourceSpans\[\d+\]|line \d+)", line), line
+    if single_trace:
+        assert written == [], stdout

@@ -448,4 +448,4 @@ def test_missing_parent_imports_as_a_partial_trace_and_duplicate_ids_fail(tmp_pa
     results = list(LangSmithImporter().iter_traces(path, ImportOptions()))
     assert isinstance(results[0], TraceProblem)
     assert results[0].message == "duplicate run id 01a200f3-58ae-79da-8210-15dc2d860c1b"
-    assert results[0].where == "[5]"
+    assert results[0].where == "$[5]"

@@ -4,6 +4,7 @@ malformed input never escapes as anything but a TraceFormatError or a TraceProbl
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from pytest_agenttrace.errors import TraceFormatError
 from pytest_agenttrace.importers.base import ImportedTrace, ImportOptions, TraceProblem
 from pytest_agenttrace.importers.otlp import OtlpImporter
 
-from .conftest import validate
+from .conftest import assert_clean_outcome, validate
 
 BASE_NS = 1_700_000_000_000_000_000
 SETTINGS = settings(
@@ -171,16 +172,23 @@ DOCUMENTS = (
 
 
 def _run(path: Path) -> None:
+    """The importer yields traces and problems with a place, or raises one line naming the file; and
+    ``import-trace`` on it succeeds or fails cleanly (exit 2, one-line errors, only valid fixtures)."""
     try:
         for result in OtlpImporter().iter_traces(path, ImportOptions()):
             assert isinstance(result, ImportedTrace | TraceProblem)
             if isinstance(result, ImportedTrace):
                 validate(result)
+            else:
+                assert "\n" not in result.message
+                assert result.where or result.trace_id, result  # a record's problem says where it is
     except TraceFormatError as exc:
         message = str(exc)
-    else:
-        return
-    assert str(path) in message
+        assert "\n" not in message
+        assert message.startswith(f"{path}: "), message
+        if "invalid JSON" in message:  # where the JSON breaks: a line (and column), or an entry
+            assert re.search(r": (line \d+|after resourceSpans\[\d+\])", message), message
+    assert_clean_outcome(path, path.parent / "fixtures", "--format", "otlp")
 
 
 @SETTINGS

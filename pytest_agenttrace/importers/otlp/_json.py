@@ -9,6 +9,7 @@ that is not valid JSON simply stays a string, as recorded.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 _orjson: Any
@@ -52,15 +53,31 @@ def loads(data: bytes | str) -> Any:
             return _orjson.loads(data)
         except _orjson.JSONDecodeError:
             pass  # the stdlib decides, so that both parsers agree (orjson refuses integers above 64 bits)
+    text = ""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:  # orjson.JSONDecodeError derives from it
         raise JsonError(exc.msg, exc.lineno, exc.colno) from None
-    except UnicodeDecodeError as exc:
-        raise JsonError(f"not UTF-8 text ({exc.reason})") from None
+    except UnicodeDecodeError as exc:  # the place of the first byte that is not UTF-8
+        assert isinstance(data, bytes)
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise JsonError(f"not UTF-8 text ({exc.reason})", line, column) from None
     except (ValueError, RecursionError) as exc:
-        raise JsonError(str(exc) or "invalid JSON") from None
+        raise JsonError(str(exc) or "invalid JSON", *_constant_position(text)) from None
+
+
+_CONSTANT: Final = re.compile(r'(?<![\w"])(?:-?Infinity|NaN)(?![\w"])')
+
+
+def _constant_position(text: str) -> tuple[int | None, int | None]:
+    """Line and column of the first ``NaN``/``Infinity`` literal, which the stdlib reports without one."""
+    match = _CONSTANT.search(text)
+    if match is None:
+        return None, None
+    start = match.start()
+    return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
 
 
 def iter_concatenated(text: str) -> list[Any]:

@@ -18,7 +18,6 @@ column. Gzip input is recognised by its magic bytes and read transparently.
 
 from __future__ import annotations
 
-import gzip
 import importlib
 import re
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from ...errors import TraceFormatError
+from .. import _common
 from ..base import TraceProblem
 from ._decode import (
     BadRecord,
@@ -90,11 +90,7 @@ class TraceSpans:
 
 def open_binary(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it is gzip (told by its magic bytes, not its name)."""
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    if magic == _GZIP_MAGIC:
-        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # GzipFile is a binary IO
-    return path.open("rb")
+    return _common.open_binary(path)
 
 
 def _logical_name(path: Path) -> str:
