@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
-from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai
+from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai, strands
 from ._common import Mapped, is_trace_level, json_or_text, text, tool_arguments
 from ._decode import STATUS_ERROR, Span, SpanEvent
 from ._generic import map_by_rule
@@ -38,6 +38,7 @@ CONVENTIONS: Final[tuple[tuple[Callable[[Span], bool], Callable[[Span], Mapped |
     (openinference.matches, openinference.map_span),
     (pydantic_ai.matches, pydantic_ai.map_span),
     (openllmetry.matches, openllmetry.map_span),
+    (strands.matches, strands.map_span),
     (otel_genai.matches, otel_genai.map_span),
 )
 
