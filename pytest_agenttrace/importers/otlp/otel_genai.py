@@ -68,8 +68,11 @@ MESSAGE_EVENTS: Final = frozenset(
 )
 
 MODEL_OPERATIONS: Final = frozenset(
-    {"chat", "text_completion", "generate_content", "embeddings", "completion", "responses"}
+    {"chat", "text_completion", "generate_content", "completion", "responses"}
 )
+#: Embedding calls are ``retrieval`` steps, not model steps: replay answers the recorded model steps to the
+#: agent's chat calls in order, and an embedding among them would answer a chat call (docs/importers.md).
+EMBEDDING_OPERATIONS: Final = frozenset({"embeddings", "embedding"})
 TOOL_OPERATIONS: Final = frozenset({"execute_tool"})
 CONTAINER_OPERATIONS: Final = frozenset({"invoke_agent", "create_agent", "invoke_workflow"})
 _NAME_PREFIXES: Final = {"chat ": "chat", "execute_tool ": "execute_tool", "invoke_agent": "invoke_agent"}
@@ -97,6 +100,10 @@ def map_span(span: Span) -> Mapped | None:
         mapped = Mapped("model")
         mapped.take(span.attributes, OPERATION)
         model_fields(mapped, span)
+        return mapped
+    if op in EMBEDDING_OPERATIONS:
+        mapped = Mapped("retrieval")
+        mapped.take(span.attributes, OPERATION)
         return mapped
     if op in TOOL_OPERATIONS:
         mapped = Mapped("tool")
