@@ -76,9 +76,9 @@ def map_by_rule(span: Span, kind: StepKind) -> Mapped:
         mapped.put("result", output)
         used_output = output is not MISSING
     elif kind == "approval":
-        arguments = call_arguments(raw_input).get("arguments")
-        mapped.put("arguments", arguments)
-        used_input = arguments is not None
+        approved_arguments = call_arguments(raw_input).get("arguments")
+        mapped.put("arguments", approved_arguments)
+        used_input = approved_arguments is not None
         mapped.put("result", output)
         used_output = output is not MISSING
         mapped.put("decision", _decision(output))
