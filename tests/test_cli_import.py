@@ -116,6 +116,34 @@ def test_refuses_to_overwrite_then_force_keeps_human_fields_then_reset(work: Pat
     assert path.read_bytes() == before
 
 
+def test_reimport_finds_a_renamed_or_moved_fixture_by_trace_id(work: Path) -> None:
+    assert cli(AGENTS, "--out", "f", cwd=work).returncode == 0
+    [path] = (work / "f").iterdir()
+    first = json.loads(path.read_text())
+    first.update(status="known-bad", reason="INC-7", links=["https://tracker.example/INC-7"])
+    moved = work / "f" / "refunds" / "refund-over-limit.trace.json"
+    moved.parent.mkdir()
+    moved.write_text(json.dumps(first, indent=2))
+    path.unlink()
+    refused = cli(AGENTS, "--out", "f", cwd=work)
+    assert refused.returncode == 2
+    assert f"{Path('f') / 'refunds' / moved.name} already exists (--force" in refused.stderr
+    forced = cli(AGENTS, "--out", "f", "--force", cwd=work)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.startswith(f"replaced {Path('f') / 'refunds' / moved.name}: ")
+    assert forced.stdout.rstrip().endswith("; kept status, reason, links")
+    assert files(work / "f") == [moved.name]  # no duplicate under the generated name
+    kept = json.loads(moved.read_text())
+    assert (kept["status"], kept["reason"], kept["links"]) == (
+        "known-bad",
+        "INC-7",
+        ["https://tracker.example/INC-7"],
+    )
+    assert kept["id"] == first["id"]
+    assert kept["steps"] == first["steps"]
+    assert kept["source"]["trace_id"] == "trace_24dbfd6f76c94828bdd8c0c93e7fe905"
+
+
 def test_filters(work: Path) -> None:
     both = work / "both.json"
     both.write_text(json.dumps(json.loads(LS_ERROR.read_text()) + json.loads(LS_LONG.read_text())))

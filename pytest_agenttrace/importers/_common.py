@@ -581,11 +581,16 @@ def rule_step(kind: str, base: StepData, inputs: Any, outputs: Any) -> StepData:
             step["result"] = outputs
     elif kind == "error" and "error" not in step:
         step["error"] = {"message": "error"}
-    if kind in ("memory", "plan", "handoff", "error", "model") and inputs is not MISSING:
+    # what went into no field stays, as recorded, in the attributes
+    unplaced_input = (kind == "approval" and not isinstance(inputs, dict)) or (
+        kind == "retrieval" and isinstance(inputs, dict) and set(inputs) - {"query"} and "query" in inputs
+    )
+    unplaced_output = kind == "retrieval" and not isinstance(outputs, list)
+    if (kind in ("memory", "plan", "handoff", "error", "model") or unplaced_input) and inputs is not MISSING:
         attributes = dict(step.get("attributes") or {})
         attributes["input"] = inputs
         step["attributes"] = attributes
-    if kind in ("model", "handoff", "error") and outputs is not MISSING:
+    if (kind in ("model", "handoff", "error") or unplaced_output) and outputs is not MISSING:
         attributes = dict(step.get("attributes") or {})
         attributes["output"] = outputs
         step["attributes"] = attributes

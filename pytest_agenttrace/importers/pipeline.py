@@ -13,6 +13,8 @@ the clock or on chance, so importing the same export twice gives byte-identical 
 
 from __future__ import annotations
 
+import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,7 +28,7 @@ from .._version import __version__
 from ..errors import FixtureError, FixtureExistsError, TraceFormatError
 from ..model import FORMAT_NAME, FORMAT_VERSION, Fixture, Status, compute_totals
 from ..redact import RedactSettings, redact_document, redact_text
-from ..store import atomic_write, dump_fixture, fixture_path, load_fixture
+from ..store import SUFFIX, atomic_write, discover, dump_fixture, fixture_path, load_fixture
 from ..store.load import model_errors
 from ._common import read_head
 from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, Importer, ImportOptions, TraceProblem
@@ -36,6 +38,12 @@ from .registry import detect, format_names, get_importer
 
 #: The status of a fixture nobody has triaged yet.
 DEFAULT_STATUS: Final = "regression"
+#: ``source.format`` and ``source.trace_id`` as the store writes them, near the top of every fixture file.
+_SOURCE_IDS = re.compile(
+    rb'"source"\s*:\s*\{\s*"format"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,\s*"trace_id"\s*:\s*"((?:[^"\\]|\\.)*)"'
+)
+_HEAD_BYTES = 8192
+
 #: What people write into a fixture; a re-import with ``force`` keeps these.
 HUMAN_FIELDS = ("status", "reason", "links", "expect", "stubs")
 #: Fixture files being written at once. Each write ends with an fsync, which waits for the disk (about
@@ -151,6 +159,7 @@ class ImportRun:
         self._on_trace = on_trace
         self._taken: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
+        self._by_trace: dict[tuple[str, str], Path] | None = None
 
     # ------------------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
@@ -249,6 +258,18 @@ class ImportRun:
         self._taken.add(chosen)
         return chosen
 
+    def _existing(self, trace: ImportedTrace) -> Path | None:
+        """The fixture already recorded from this trace anywhere under the output folder (the file may
+        have been renamed or moved since), found by its ``source.format`` and ``source.trace_id``."""
+        if self._by_trace is None:
+            self._by_trace = {}
+            folder = self.settings.out_dir
+            for path in discover([folder]) if folder.is_dir() else []:
+                ids = _source_ids(path)
+                if ids is not None:
+                    self._by_trace.setdefault(ids, path)
+        return self._by_trace.get((trace.format, trace.trace_id))
+
     def _fail(self, trace: ImportedTrace, message: str) -> Outcome:
         self.summary.failed += 1
         return Outcome("failed", f"{self.path}: trace {trace.trace_id}: {message}", trace_id=trace.trace_id)
@@ -257,6 +278,12 @@ class ImportRun:
         settings = self.settings
         target = fixture_path(settings.out_dir, fixture_id_)
         overwrite = settings.force or settings.reset
+        renamed = False
+        if not target.exists() and settings.name is None and not isinstance(trace, ImportedFixture):
+            found = self._existing(trace)
+            if found is not None:  # re-import onto the fixture under the name people gave it
+                target, renamed = found, True
+                fixture_id_ = found.name.removesuffix(SUFFIX)
 
         human: dict[str, Any] = {}
         if isinstance(trace, ImportedFixture) and not settings.reset:
@@ -277,6 +304,8 @@ class ImportRun:
                     f"cannot keep what people wrote in {target} ({exc.detail}); use --reset to replace it",
                 )
             human.update({key: current[key] for key in HUMAN_FIELDS if key in current})
+            if renamed and isinstance(current.get("id"), str):
+                fixture_id_ = current["id"]
         if settings.status is not None:
             human["status"] = settings.status
         # "kept status" only for a status someone chose: --status was not given and the old one is not
@@ -422,3 +451,27 @@ def describe(outcome: Outcome) -> str:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _source_ids(path: Path) -> tuple[str, str] | None:
+    """A fixture file's ``(source.format, source.trace_id)``, read from its head; a file edited by hand
+    into another key order is parsed whole. ``None`` for a file that has none or cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+            match = _SOURCE_IDS.search(head)
+            if match is not None:
+                return json.loads(b'"' + match.group(1) + b'"'), json.loads(b'"' + match.group(2) + b'"')
+            if b'"trace_id"' not in head and len(head) < _HEAD_BYTES:
+                return None
+            data = json.loads(head + handle.read())
+    except (OSError, ValueError):
+        return None
+    source = data.get("source") if isinstance(data, dict) else None
+    if (
+        isinstance(source, dict)
+        and isinstance(source.get("format"), str)
+        and isinstance(source.get("trace_id"), str)
+    ):
+        return source["format"], source["trace_id"]
+    return None

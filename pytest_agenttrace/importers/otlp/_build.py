@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
-from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai
+from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai, strands
 from ._common import Mapped, is_trace_level, json_or_text, text, tool_arguments
 from ._decode import STATUS_ERROR, Span, SpanEvent
 from ._generic import map_by_rule
@@ -31,6 +31,10 @@ EXCEPTION_EVENT: Final = "exception"
 EVENTS_ATTRIBUTE: Final = "otel.events"
 LINKS_ATTRIBUTE: Final = "otel.links"
 SCOPE_ATTRIBUTE: Final = "otel.scope.name"
+#: Trace attribute listing the spans that are no step (agent runs, chains, loop turns, HTTP or unknown
+#: instrumentation) with what they recorded, so that importing loses nothing; the root's own attributes
+#: are the trace's attributes and its events ``otel.events``.
+OTHER_SPANS_ATTRIBUTE: Final = "otel.other_spans"
 
 #: Conventions in the order they are tried: the most specific markers first.
 CONVENTIONS: Final[tuple[tuple[Callable[[Span], bool], Callable[[Span], Mapped | None]], ...]] = (
@@ -38,6 +42,7 @@ CONVENTIONS: Final[tuple[tuple[Callable[[Span], bool], Callable[[Span], Mapped |
     (openinference.matches, openinference.map_span),
     (pydantic_ai.matches, pydantic_ai.map_span),
     (openllmetry.matches, openllmetry.map_span),
+    (strands.matches, strands.map_span),
     (otel_genai.matches, otel_genai.map_span),
 )
 
@@ -301,6 +306,19 @@ class _TraceBuilder:
             for key, value in span.attributes.items():
                 if is_trace_level(key) and key not in attributes:
                     attributes[key] = value
+        if root.span_id not in self.steps:
+            events = _extra_events(root, root_mapped)
+            if events:
+                attributes[EVENTS_ATTRIBUTE] = events
+            if root.links:
+                attributes[LINKS_ATTRIBUTE] = root.links
+        others = [
+            self._other_span(span, attributes)
+            for span in sorted(self.spans.values(), key=self._key)
+            if self._is_other(span, root)
+        ]
+        if others:
+            attributes[OTHER_SPANS_ATTRIBUTE] = others
         for step in steps:
             step_attributes = step.get("attributes")
             if not step_attributes:
@@ -311,6 +329,46 @@ class _TraceBuilder:
             if not step_attributes:
                 del step["attributes"]
         return attributes
+
+    def _is_other(self, span: Span, root: Span) -> bool:
+        if span is root:
+            return False
+        return span.span_id not in self.steps or span.span_id in self.derived_errors
+
+    def _other_span(self, span: Span, trace_attributes: dict[str, Any]) -> dict[str, Any]:
+        """A span that is no step, as recorded: its place in the tree, timing, attributes and events
+        (the trace-level attributes every span repeats are kept once, at trace level)."""
+        data: dict[str, Any] = {"span_id": span.span_id, "name": span.name}
+        if span.parent_id is not None:
+            data["parent_span_id"] = span.parent_id
+        if span.span_id in self.owner:  # a second recording of that step (double instrumentation)
+            data["merged_into"] = self.owner[span.span_id]
+        else:
+            step = self._step_ancestor(span)
+            if step is not None:
+                data["step"] = step
+        if span.scope_name:
+            data["scope"] = span.scope_name
+        timing = _timing(span)
+        if timing:
+            data["timing"] = timing
+        if span.status_code:
+            data["status"] = {"code": span.status_code}
+            if span.status_message:
+                data["status"]["message"] = span.status_message
+        attributes = {
+            k: v
+            for k, v in span.attributes.items()
+            if not (is_trace_level(k) and trace_attributes.get(k) == v)
+        }
+        if attributes:
+            data["attributes"] = attributes
+        events = [_event_data(e) for e in span.events if not e.from_log]
+        if events:
+            data["events"] = events
+        if span.links:
+            data["links"] = span.links
+        return data
 
     def _name(self, root: Span) -> str | None:
         for key in ("langfuse.trace.name", "gen_ai.agent.name", "agent.name", "agent_name"):

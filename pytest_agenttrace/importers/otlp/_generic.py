@@ -34,16 +34,15 @@ _MIME: Final = {"input.value": "input.mime_type", "output.value": "output.mime_t
 _DECISIONS: Final = frozenset({"approved", "denied", "pending"})
 
 
-def _value(mapped: Mapped, attributes: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+def _value(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, tuple[str, ...]]:
+    """The first recorded value of ``keys`` (decoded) and the attributes it came from."""
     for key in keys:
         if key in attributes:
-            mapped.consumed.add(key)
             mime_key = _MIME.get(key)
             if mime_key is not None and mime_key in attributes:
-                mapped.consumed.add(mime_key)
-                return mime_value(attributes[key], attributes[mime_key])
-            return json_or_text(attributes[key])
-    return MISSING
+                return mime_value(attributes[key], attributes[mime_key]), (key, mime_key)
+            return json_or_text(attributes[key]), (key,)
+    return MISSING, ()
 
 
 def _decision(result: Any) -> str | None:
@@ -59,32 +58,60 @@ def _decision(result: Any) -> str | None:
 
 
 def map_by_rule(span: Span, kind: StepKind) -> Mapped:
-    """A step of ``kind`` from the span's recorded input and output."""
+    """A step of ``kind`` from the span's recorded input and output.
+
+    An input or output attribute is consumed only when its value went into a field; otherwise it stays in
+    the step's ``attributes`` (a memory write's input next to the value it stored, for example).
+    """
     mapped = Mapped(kind)
     attrs = span.attributes
-    raw_input = _value(mapped, attrs, INPUT_KEYS)
-    output = _value(mapped, attrs, OUTPUT_KEYS)
+    raw_input, input_keys = _value(attrs, INPUT_KEYS)
+    output, output_keys = _value(attrs, OUTPUT_KEYS)
     inp = unwrap_call(raw_input)
+    used_input = used_output = False
     if kind == "tool":
-        mapped.fields.update(call_arguments(raw_input))
+        arguments = call_arguments(raw_input)
+        mapped.fields.update(arguments)
+        used_input = bool(arguments)
         mapped.put("result", output)
+        used_output = output is not MISSING
     elif kind == "approval":
-        arguments = call_arguments(raw_input).get("arguments")
-        mapped.put("arguments", arguments)
+        approved_arguments = call_arguments(raw_input).get("arguments")
+        mapped.put("arguments", approved_arguments)
+        used_input = approved_arguments is not None
         mapped.put("result", output)
+        used_output = output is not MISSING
         mapped.put("decision", _decision(output))
     elif kind == "memory":
-        mapped.put("value", output if output is not MISSING else inp)
+        if output is not MISSING:
+            mapped.put("value", output)
+            used_output = True
+            if isinstance(inp, Mapping) and isinstance(inp.get("key"), str) and set(inp) == {"key"}:
+                mapped.fields["key"] = inp["key"]
+                used_input = True
+        else:
+            mapped.put("value", inp)
+            used_input = inp is not MISSING
     elif kind == "retrieval":
         mapped.put("query", inp)
+        used_input = inp is not MISSING
         if isinstance(output, list):
             mapped.fields["documents"] = output
+            used_output = True
     elif kind == "plan":
-        mapped.put("content", output if output is not MISSING else inp)
+        if output is not MISSING:
+            mapped.put("content", output)
+            used_output = True
+        else:
+            mapped.put("content", inp)
+            used_input = inp is not MISSING
     elif kind == "guardrail":
         mapped.put("input", inp)
         mapped.put("result", output)
-    if kind in ("handoff", "error", "model"):
-        # nothing to put in fields: keep what was read as attributes
-        mapped.consumed.clear()
+        used_input, used_output = inp is not MISSING, output is not MISSING
+    # kinds with nothing to put in fields (handoff, error, model) keep what was read as attributes
+    if used_input:
+        mapped.consumed.update(input_keys)
+    if used_output:
+        mapped.consumed.update(output_keys)
     return mapped

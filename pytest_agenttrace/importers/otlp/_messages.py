@@ -275,27 +275,49 @@ _EVENT_ROLES: Final = {
 
 def event_message(name: str | None, body: Any) -> Message | None:
     """One GenAI v1.2x-1.30 message event (``gen_ai.user.message`` ...) as an OpenAI message."""
+    converted = event_message_list(name, body)
+    return converted[0] if converted is not None and len(converted) == 1 else None
+
+
+def event_message_list(name: str | None, body: Any) -> list[Message] | None:
+    """A message event as OpenAI messages: one, or several when its content blocks hold tool results."""
     role = _EVENT_ROLES.get(name or "")
     if role is None or not isinstance(body, Mapping):
         return None
+    blocks = content_blocks(body.get("content"))
+    if blocks is not None:
+        recorded = role_of(body.get("role"))
+        return blocks_messages(recorded if recorded is not None else role, blocks)
     raw = dict(body)
     raw["role"] = raw.get("role") or role
     if role == "tool" and "tool_call_id" not in raw and isinstance(raw.get("id"), str):
         raw["tool_call_id"] = raw["id"]
     if not isinstance(raw.get("content"), str | list | type(None)):
         raw["content"] = dumps(raw["content"])
-    return openai_message(raw)
+    message = openai_message(raw)
+    return [message] if message is not None else None
 
 
 def event_choice(body: Any) -> tuple[Message | None, str | None]:
-    """A ``gen_ai.choice`` event: the response message and its finish reason."""
+    """A ``gen_ai.choice`` event: the response message and its finish reason.
+
+    The convention's ``message`` is a map; Strands Agents writes JSON text of its content blocks there
+    (model calls) or the answer's plain text (agent runs).
+    """
     if not isinstance(body, Mapping):
         return None, None
+    reason = body.get("finish_reason")
+    reason = reason if isinstance(reason, str) else None
     raw = body.get("message")
+    if isinstance(raw, str):
+        blocks = content_blocks(raw)
+        if blocks is None:
+            return {"role": "assistant", "content": raw}, reason
+        converted = blocks_messages("assistant", blocks)
+        return (converted[0] if converted is not None and len(converted) == 1 else None), reason
     raw = dict(raw) if isinstance(raw, Mapping) else {}
     raw.setdefault("role", "assistant")
-    reason = body.get("finish_reason")
-    return openai_message(raw), reason if isinstance(reason, str) else None
+    return openai_message(raw), reason
 
 
 def event_messages(
@@ -310,10 +332,120 @@ def event_messages(
             if response is None:
                 response, reason = event_choice(body)
             continue
-        message = event_message(name, body)
-        if message is not None:
-            messages.append(message)
+        converted = event_message_list(name, body)
+        if converted is not None:
+            messages.extend(converted)
     return messages, response, reason
+
+
+#: The keys of a Bedrock Converse / Strands Agents content block (each block has exactly one of them).
+_BLOCK_KEYS: Final = frozenset(
+    {
+        "text",
+        "toolUse",
+        "toolResult",
+        "json",
+        "image",
+        "document",
+        "video",
+        "reasoningContent",
+        "cachePoint",
+        "guardContent",
+        "citationsContent",
+        "interruptResponse",
+    }
+)
+
+
+def content_blocks(value: Any) -> list[dict[str, Any]] | None:
+    """Bedrock-style content blocks (``[{"text": ...}, {"toolUse": {...}}]``, as JSON text or a list) that
+    Strands Agents records as message content; ``None`` for anything else."""
+    raw = parse_json_text(value) if isinstance(value, str) else value
+    if not isinstance(raw, list) or not raw:
+        return None
+    if not all(isinstance(block, Mapping) and len(block) == 1 and set(block) <= _BLOCK_KEYS for block in raw):
+        return None
+    return [dict(block) for block in raw]
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> str | None:
+    """The text of blocks that are all text (a tool result's content); ``None`` when any is not."""
+    if not all(isinstance(block.get("text"), str) for block in blocks):
+        return None
+    return "".join(block["text"] for block in blocks)
+
+
+def blocks_result(value: Any) -> Any:
+    """A tool result's content blocks as the value the tool returned: the text of a single text block
+    (JSON text holding an object or list decoded), the value of a single ``json`` block, else the blocks
+    as recorded."""
+    blocks = content_blocks(value)
+    if blocks is None:
+        return value
+    if len(blocks) == 1 and "json" in blocks[0]:
+        return blocks[0]["json"]
+    joined = blocks_text(blocks)
+    if joined is None:
+        return blocks
+    stripped = joined.strip()
+    if stripped[:1] in ("{", "["):
+        parsed = parse_json_text(stripped)
+        if parsed is not MISSING:
+            return parsed
+    return joined
+
+
+def _result_content(value: Any) -> Any:
+    """A ``toolResult``'s content as tool-message content: its text, else JSON text of the blocks."""
+    blocks = content_blocks(value)
+    if blocks is not None:
+        joined = blocks_text(blocks)
+        if joined is not None:
+            return joined
+        if len(blocks) == 1 and "json" in blocks[0]:
+            return dumps(blocks[0]["json"])
+    return _response_text(value)
+
+
+def blocks_messages(role: str, blocks: list[dict[str, Any]]) -> list[Message] | None:
+    """Content blocks of one message as OpenAI messages: text and other blocks as content, ``toolUse`` as
+    tool calls, each ``toolResult`` as a ``tool`` message of its own (the OpenAI shape)."""
+    content: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    responses: list[Message] = []
+    for block in blocks:
+        if isinstance(block.get("text"), str):
+            content.append({"type": "text", "text": block["text"]})
+        elif isinstance(block.get("toolUse"), Mapping):
+            use = block["toolUse"]
+            call = tool_call(use.get("toolUseId"), use.get("name"), use.get("input"))
+            if call is None:
+                return None
+            calls.append(call)
+        elif isinstance(block.get("toolResult"), Mapping):
+            result = block["toolResult"]
+            response: Message = {"role": "tool"}
+            if isinstance(result.get("toolUseId"), str):
+                response["tool_call_id"] = result["toolUseId"]
+            text = _result_content(result.get("content"))
+            if text is not None:
+                response["content"] = text
+            responses.append(response)
+        else:  # images, documents, reasoning, ...: kept as the block it is
+            content.append(dict(block))
+    messages: list[Message] = []
+    if content or calls or not responses:
+        message: Message = {"role": "tool" if role == "tool" and not responses else role}
+        if content:
+            only_text = all(set(part) == {"type", "text"} and part["type"] == "text" for part in content)
+            message["content"] = (
+                "".join(part["text"] for part in content) if only_text and len(content) == 1 else content
+            )
+        if calls:
+            message["tool_calls"] = calls
+        messages.append(message)
+    messages.extend(responses)
+    return messages
 
 
 def first_user_input(messages: list[Message]) -> Any:

@@ -50,9 +50,12 @@ def map_span(span: Span) -> Mapped | None:
     attrs = span.attributes
     kind = attrs.get(OBSERVATION_TYPE)
     kind = kind.lower() if isinstance(kind, str) else ""
-    if kind in ("generation", "embedding"):
+    if kind == "generation":
         mapped = Mapped("model")
         _generation(mapped, span)
+    elif kind == "embedding":  # a retrieval step, not a model step (see otel_genai.EMBEDDING_OPERATIONS)
+        mapped = Mapped("retrieval")
+        mapped.put("query", unwrap_call(_json(attrs, INPUT)), INPUT)
     elif kind == "tool":
         mapped = Mapped("tool")
         mapped.name = span.name

@@ -51,6 +51,8 @@ TOOL_CALL_ID: Final = "tool_call.id"
 TOOL_CALL_NAME: Final = "tool_call.function.name"
 TOOL_CALL_ARGUMENTS: Final = "tool_call.function.arguments"
 EMBEDDING_MODEL: Final = "embedding.model_name"
+EMBEDDINGS: Final = "embedding.embeddings"
+EMBEDDING_TEXT: Final = "embedding.text"
 RETRIEVAL_DOCUMENTS: Final = "retrieval.documents"
 RERANKER_QUERY: Final = "reranker.query"
 RERANKER_OUTPUT: Final = "reranker.output_documents"
@@ -69,9 +71,17 @@ def map_span(span: Span) -> Mapped | None:
         mapped = Mapped("model")
         _model(mapped, span)
     elif kind == "EMBEDDING":
-        mapped = Mapped("model")
-        mapped.put("model", text(span.attributes.get(EMBEDDING_MODEL)), EMBEDDING_MODEL)
-        _usage(mapped, span.attributes)
+        # not a model step: replay answers model steps to chat calls in order (docs/importers.md)
+        mapped = Mapped("retrieval")
+        texts = [values.get(EMBEDDING_TEXT) for _, values, _ in indexed(span.attributes, EMBEDDINGS)]
+        if texts and all(isinstance(t, str) for t in texts):
+            mapped.fields["query"] = texts[0] if len(texts) == 1 else texts
+            mapped.consumed.update(
+                key
+                for _, values, keys in indexed(span.attributes, EMBEDDINGS)
+                for key in keys
+                if key.endswith("." + EMBEDDING_TEXT)
+            )
     elif kind == "TOOL":
         mapped = Mapped("tool")
         _tool(mapped, span)

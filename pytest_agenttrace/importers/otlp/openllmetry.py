@@ -73,6 +73,17 @@ def map_span(span: Span) -> Mapped | None:
         return mapped
     if kind is not None:
         return None
+    if (
+        attrs.get(REQUEST_TYPE) == "embedding"
+        or otel_genai.operation(span) in otel_genai.EMBEDDING_OPERATIONS
+    ):
+        # a retrieval step, not a model step (see otel_genai.EMBEDDING_OPERATIONS); the texts embedded
+        mapped = Mapped("retrieval")
+        texts = [values.get("content") for _, values, _ in indexed(attrs, PROMPT)]
+        if texts and all(isinstance(t, str) for t in texts):
+            mapped.fields["query"] = texts[0] if len(texts) == 1 else texts
+            mapped.consumed.update(f"{PROMPT}.{i}.content" for i, _, _ in indexed(attrs, PROMPT))
+        return mapped
     mapped = Mapped("model")
     mapped.take(attrs, otel_genai.OPERATION)
     otel_genai.model_fields(mapped, span)

@@ -68,8 +68,11 @@ MESSAGE_EVENTS: Final = frozenset(
 )
 
 MODEL_OPERATIONS: Final = frozenset(
-    {"chat", "text_completion", "generate_content", "embeddings", "completion", "responses"}
+    {"chat", "text_completion", "generate_content", "completion", "responses"}
 )
+#: Embedding calls are ``retrieval`` steps, not model steps: replay answers the recorded model steps to the
+#: agent's chat calls in order, and an embedding among them would answer a chat call (docs/importers.md).
+EMBEDDING_OPERATIONS: Final = frozenset({"embeddings", "embedding"})
 TOOL_OPERATIONS: Final = frozenset({"execute_tool"})
 CONTAINER_OPERATIONS: Final = frozenset({"invoke_agent", "create_agent", "invoke_workflow"})
 _NAME_PREFIXES: Final = {"chat ": "chat", "execute_tool ": "execute_tool", "invoke_agent": "invoke_agent"}
@@ -97,6 +100,10 @@ def map_span(span: Span) -> Mapped | None:
         mapped = Mapped("model")
         mapped.take(span.attributes, OPERATION)
         model_fields(mapped, span)
+        return mapped
+    if op in EMBEDDING_OPERATIONS:
+        mapped = Mapped("retrieval")
+        mapped.take(span.attributes, OPERATION)
         return mapped
     if op in TOOL_OPERATIONS:
         mapped = Mapped("tool")
@@ -184,16 +191,26 @@ def event_fields(mapped: Mapped, span: Span) -> None:
     """Content from events: joined log records and the older span events. The span's own values win."""
     message_events: list[tuple[str | None, Any]] = []
     message_indices: list[int] = []
+    # a producer may write the system instructions in a details event of their own (Strands does)
+    system: dict[str, Any] | None = None
+    system_index: int | None = None
+    for index, event in enumerate(span.events):
+        if event.name == DETAILS_EVENT and SYSTEM_INSTRUCTIONS in event.attributes:
+            system = system_message(event.attributes[SYSTEM_INSTRUCTIONS])
+            if system is not None:
+                system_index = index
+                break
     for index, event in enumerate(span.events):
         attrs = event.attributes
         if event.name == DETAILS_EVENT:
             used = False
             if "messages" not in mapped.fields and INPUT_MESSAGES in attrs:
                 messages = parts_messages(attrs[INPUT_MESSAGES])
-                system = system_message(attrs[SYSTEM_INSTRUCTIONS]) if SYSTEM_INSTRUCTIONS in attrs else None
                 if messages is not None:
                     if system is not None and (not messages or messages[0].get("role") != "system"):
                         messages.insert(0, system)
+                        if system_index is not None:
+                            mapped.used_events.add(system_index)
                     mapped.fields["messages"] = messages
                     used = True
             if "response" not in mapped.fields and OUTPUT_MESSAGES in attrs:
@@ -274,3 +291,20 @@ def container_fields(mapped: Mapped, span: Span) -> None:
         if response is not None and choices == 1:
             mapped.output = final_output(response)
             mapped.consumed.add(OUTPUT_MESSAGES)
+    for index, event in enumerate(span.events):  # the same content in details events
+        if event.name != DETAILS_EVENT:
+            continue
+        event_attrs = event.attributes
+        used = False
+        if mapped.input is MISSING and INPUT_MESSAGES in event_attrs:
+            messages = parts_messages(event_attrs[INPUT_MESSAGES])
+            if messages is not None:
+                mapped.input = conversation_input(messages)
+                used = mapped.input is not MISSING
+        if mapped.output is MISSING and OUTPUT_MESSAGES in event_attrs:
+            response, _, choices = parts_response(event_attrs[OUTPUT_MESSAGES])
+            if response is not None and choices == 1:
+                mapped.output = final_output(response)
+                used = True
+        if used and set(event_attrs) <= {INPUT_MESSAGES, OUTPUT_MESSAGES}:
+            mapped.used_events.add(index)
