@@ -296,3 +296,17 @@ def test_mapping_rules_cover_unnamed_spans_but_tools_stay_tools(write_json: Call
     assert steps[1]["arguments"] == {"amount": 850}
     assert steps[1]["decision"] == "approved"
     assert steps[2]["value"] == "likes tea"
+
+
+def test_absurd_token_counts_are_not_usage(write_json: Callable[..., Path]) -> None:
+    """A count beyond 2**53 is corruption: it does not become the step's usage (nor the totals)."""
+    chat = span(TRACE_A, "1" * 16, "chat m", **{"gen_ai.operation.name": "chat"})
+    chat["attributes"] += [
+        {"key": "gen_ai.usage.input_tokens", "value": {"intValue": str(10**40)}},
+        {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "7"}},
+    ]
+    trace = only_trace(import_file(write_json(request(chat))))
+    (model,) = trace.steps
+    usage = model.get("usage") or {}
+    assert usage.get("output_tokens") == 7
+    assert "input_tokens" not in usage

@@ -86,7 +86,8 @@ def non_negative_int(value: Any) -> int | None:
             value = int(value)
         except ValueError:
             return None
-    return value if isinstance(value, int) and value >= 0 else None
+    # a count beyond 2**53 is corruption, not usage (and would overflow every JSON reader's numbers)
+    return value if isinstance(value, int) and 0 <= value <= 2**53 else None
 
 
 def non_negative_number(value: Any) -> float | None:
