@@ -185,10 +185,11 @@ class AgentTraceSession:
         settings = self.settings
         assert settings.entrypoint is not None
         problem: str | None = None
-        try:
-            entrypoint = resolve(settings.entrypoint).value
-        except ConfigError as exc:
-            problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
+        with self.placeholder_keys():  # an app module may build its SDK client when imported
+            try:
+                entrypoint = resolve(settings.entrypoint).value
+            except ConfigError as exc:
+                problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
         if problem is not None:
             pytest.fail(problem, pytrace=False)
         attempts = []
@@ -211,6 +212,14 @@ class AgentTraceSession:
                     replayer.finish(output)
             attempts.append(self.judge(attempt, fixture))
         self.finish(item, attempts, fixture, item.path, info)
+
+    def placeholder_keys(self) -> contextlib.AbstractContextManager[Any]:
+        """Placeholder API keys for the configured adapter's SDKs, where unset (nothing with no adapter)."""
+        if self.settings.adapter is None:
+            return contextlib.nullcontext()
+        from .. import adapters
+
+        return adapters.placeholder_keys(self.settings.adapter)
 
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
         """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""
