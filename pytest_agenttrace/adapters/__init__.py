@@ -99,6 +99,7 @@ def _checked(
         except ModuleNotFoundError as exc:
             extra = ADAPTERS[_ALIASES.get(name, name)][1]
             raise ConfigError(
-                f"adapter {name!r} needs the {exc.name!r} package: pip install 'pytest-agenttrace[{extra}]'"
+                f"adapter {name!r} needs the {exc.name!r} package: in your pytest-agenttrace checkout "
+                f"(it is not on PyPI), pip install -e '.[{extra}]'"
             ) from exc
         yield entered
