@@ -13,7 +13,8 @@ command before it runs it so that you can run them yourself:
 3. marks it as a regression, and writes down what a fixed agent must do;
 4. replays it with ``pytest --agenttrace`` against the agent as it was in production: it fails, naming the
    policy, with the structural diff of expected and actual tool calls;
-5. replays it against the fixed agent (``REFUND_APP_FIXED=1``): it passes.
+5. replays it against the fixed agent (``REFUND_APP_FIXED=1``): it asks finance, is refused, does not
+   refund, and tells the customer so (no "refunded $850" in its answer): it passes.
 
 Nothing here needs a network, an API key or the tracing SDKs: only ``pip install -e .``.
 """
@@ -41,8 +42,9 @@ REASON = "refunded $850 for ORD-2002 without an approval (INC-4711)"
 LINK = "https://tracker.example/INC-4711"
 
 #: What the person who triaged the incident wrote into the fixture: what a fixed agent must do with this
-#: conversation (look the order up, then ask finance), and what finance answers when it is asked, a call
-#: the bad run never made, so the recording cannot answer it.
+#: conversation (look the order up, then ask finance), what it must not tell the customer (that $850 was
+#: refunded: it was not), and what finance answers when it is asked, a call the bad run never made, so the
+#: recording cannot answer it.
 TRIAGE: dict[str, Any] = {
     "expect": {
         "tools": {
@@ -54,7 +56,8 @@ TRIAGE: dict[str, Any] = {
                     "match": {"ignore": ["reason"]},
                 },
             ]
-        }
+        },
+        "output": {"must_not_contain": ["refunded $850"]},
     },
     "stubs": {
         "tools": {
@@ -158,8 +161,8 @@ def main() -> int:
 
     heading("3. Make it a regression test")
     agenttrace(project, "mark", fixture, "--regression", "--reason", REASON, "--link", LINK)
-    say("\nWhat a fixed agent must do with this conversation, and what finance answers when asked")
-    say(f"(a call the bad run never made). Added to {fixture}:")
+    say("\nWhat a fixed agent must do with this conversation, what it must not tell the customer, and what")
+    say(f"finance answers when asked (a call the bad run never made). Added to {fixture}:")
     say(json.dumps(TRIAGE, indent=2))
     add_triage(project / fixture)
     agenttrace(project, "validate", "fixtures")
@@ -179,7 +182,8 @@ def main() -> int:
     if buggy != 1:
         sys.exit(f"demo: expected the replay to fail on the buggy agent (exit 1), got exit {buggy}")
     say("\nThe replay fails: the refund ran without finance's approval (policy refund-needs-approval),")
-    say("and the diff shows where the actual tool calls left the expected ones.")
+    say("the diff shows where the actual tool calls left the expected ones, and the agent told the")
+    say('customer "refunded $850" (expect.output.must_not_contain).')
     pages = sorted(report.glob("*.html"))
     if pages:
         say(f"An HTML page of the failed replay: {pages[0]}")
@@ -188,6 +192,7 @@ def main() -> int:
     fixed = run("REFUND_APP_FIXED=1 pytest --agenttrace", pytest, project, replay_env(fixed=True))
     if fixed != 0:
         sys.exit(f"demo: expected the replay to pass on the fixed agent, got exit {fixed}")
+    say("\nThe fixed agent asked finance, was refused, issued no refund, and told the customer just that.")
 
     heading("Done")
     say("The bug is caught by a test that runs offline in a second, and the fix makes it pass.")

@@ -208,3 +208,49 @@ def test_the_root_fixtures_replay_under_agenttrace() -> None:
     result = _replay(ROOT, node, "-p", "no:xdist", "-q", fixed=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{count} passed" in result.stdout, result.stdout
+
+
+def _incident_replay(monkeypatch: pytest.MonkeyPatch, *, fixed: bool) -> tuple[Any, list[Any]]:
+    """The incident's committed fixture replayed in-process against the agent, checked as the plugin does."""
+    from pytest_agenttrace.replay import Replayer
+    from pytest_agenttrace.store import load_fixture
+
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    if fixed:
+        monkeypatch.setenv("REFUND_APP_FIXED", "1")
+    else:
+        monkeypatch.delenv("REFUND_APP_FIXED", raising=False)
+    from refund_app import agent, llm, tools
+
+    fixture = load_fixture(EXAMPLE / "fixtures" / "refund-without-approval.trace.json")
+    replayer = Replayer(fixture)
+    monkeypatch.setattr(llm, "chat", replayer.model_stub(llm.chat))
+    for name in TOOLS:
+        monkeypatch.setattr(tools, name, replayer.tool_stub(name, getattr(tools, name)))
+    output = agent.handle(fixture.input if isinstance(fixture.input, str) else json.dumps(fixture.input))
+    replayer.finish(output)
+    failures = evaluate(fixture, replayer.run, policies=load_policies(EXAMPLE / "policies.json"))
+    return replayer, failures
+
+
+def test_the_fixed_agent_tells_the_customer_what_actually_happened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refund did not run (finance said no), so the fixed agent must not say or e-mail that it did."""
+    replayer, failures = _incident_replay(monkeypatch, fixed=True)
+    assert not replayer.misses
+    assert failures == []
+    names = [getattr(step, "name", None) for step in replayer.run.steps if step.kind != "model"]
+    assert names == ["lookup_order", "request_approval"]  # no refund, and no e-mail confirming one
+    output = replayer.run.output
+    assert "refunded" not in output.lower()
+    assert "$850.00" in output
+    assert "APR-7310" in output  # finance's ticket: from the approval the fixed agent asked for
+
+
+def test_the_incident_fixture_checks_the_output_the_buggy_agent_gave(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``expect.output.must_not_contain`` is what catches the dishonest answer, not only the tool path."""
+    data = json.loads((EXAMPLE / "fixtures" / "refund-without-approval.trace.json").read_text("utf-8"))
+    assert data["expect"]["output"]["must_not_contain"]
+    _, failures = _incident_replay(monkeypatch, fixed=False)
+    by_check = {failure.check: failure for failure in failures}
+    assert "output.must_not_contain" in by_check, [f.summary() for f in failures]
+    assert "Done! I've [refunded $850].00" in "\n".join(by_check["output.must_not_contain"].details)

@@ -186,10 +186,11 @@ class AgentTraceSession:
         settings = self.settings
         assert settings.entrypoint is not None
         problem: str | None = None
-        try:
-            entrypoint = resolve(settings.entrypoint).value
-        except ConfigError as exc:
-            problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
+        with self.placeholder_keys():  # an app module may build its SDK client when imported
+            try:
+                entrypoint = resolve(settings.entrypoint).value
+            except ConfigError as exc:
+                problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
         if problem is not None:
             pytest.fail(problem, pytrace=False)
         patches = self.zero_code_patches()
@@ -218,10 +219,19 @@ class AgentTraceSession:
         if self._patches is None:
             settings = self.settings
             try:
-                self._patches = Patches(model=settings.model, tools=settings.tools)
+                with self.placeholder_keys():  # resolving the tools may import modules that build clients
+                    self._patches = Patches(model=settings.model, tools=settings.tools)
             except (ConfigError, TypeError) as exc:
                 self._patches = f"agenttrace: [tool.agenttrace]: {exc}"
         return self._patches
+
+    def placeholder_keys(self) -> contextlib.AbstractContextManager[Any]:
+        """Placeholder API keys for the configured adapter's SDKs, where unset (nothing with no adapter)."""
+        if self.settings.adapter is None:
+            return contextlib.nullcontext()
+        from .. import adapters
+
+        return adapters.placeholder_keys(self.settings.adapter)
 
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
         """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""

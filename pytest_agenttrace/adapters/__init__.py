@@ -28,7 +28,7 @@ from ._common import AdapterError
 if TYPE_CHECKING:
     from ..replay.replayer import Replayer
 
-__all__ = ["ADAPTERS", "AdapterError", "activate", "names"]
+__all__ = ["ADAPTERS", "AdapterError", "activate", "names", "placeholder_keys"]
 
 # adapter name -> (module, the pip extra that installs its SDK)
 ADAPTERS: dict[str, tuple[str, str]] = {
@@ -38,6 +38,15 @@ ADAPTERS: dict[str, tuple[str, str]] = {
     "openai-agents": ("openai_agents", "agents"),
 }
 _ALIASES = {"openai_agents": "openai-agents", "agents": "openai-agents"}
+
+# adapter name -> the providers whose API key the SDK's clients insist on at construction. LangChain's
+# ChatOpenAI / ChatAnthropic check theirs when built, usually at import of the app's module.
+_KEYS: dict[str, tuple[str, ...]] = {
+    "openai": ("openai",),
+    "anthropic": ("anthropic",),
+    "langchain": ("openai", "anthropic"),
+    "openai-agents": ("openai",),
+}
 
 
 def names() -> list[str]:
@@ -66,6 +75,20 @@ def activate(name: str | None, replayer: Replayer) -> contextlib.AbstractContext
     return _checked(name, patch, replayer)
 
 
+def placeholder_keys(name: str | None) -> contextlib.AbstractContextManager[None]:
+    """For a ``with`` block, a placeholder API key for each provider adapter ``name`` may meet, where unset.
+
+    A replay never sends it anywhere (the adapter answers every call), but SDK clients refuse to be built
+    without one, and CI has no secrets. The plugin holds this from importing the app's entrypoint (where
+    module-level clients are built) to the end of the replay; keys already set are left alone.
+    """
+    from ._http import dummy_api_keys
+
+    if name is None:
+        return contextlib.nullcontext()
+    return dummy_api_keys(*_KEYS.get(_ALIASES.get(name, name), ()))
+
+
 @contextlib.contextmanager
 def _checked(
     name: str, patch: Callable[[Replayer], contextlib.AbstractContextManager[Replayer]], replayer: Replayer
@@ -76,6 +99,7 @@ def _checked(
         except ModuleNotFoundError as exc:
             extra = ADAPTERS[_ALIASES.get(name, name)][1]
             raise ConfigError(
-                f"adapter {name!r} needs the {exc.name!r} package: pip install 'pytest-agenttrace[{extra}]'"
+                f"adapter {name!r} needs the {exc.name!r} package: in your pytest-agenttrace checkout "
+                f"(it is not on PyPI), pip install -e '.[{extra}]'"
             ) from exc
         yield entered

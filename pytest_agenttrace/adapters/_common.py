@@ -70,7 +70,7 @@ def ask(
     before = len(steps)
     recorded_model: str | None = None
     try:
-        message = replayer.answer_model(messages, tools)
+        message = replayer.answer_model(messages, tools, model=model)
     finally:
         if len(steps) > before:
             step = steps[before]

@@ -14,6 +14,7 @@ Two ways in:
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,11 +31,18 @@ def chat_model(replayer: Replayer, *, model_name: str | None = None) -> ReplayCh
     return ReplayChatModel(replayer=replayer, model_name=model_name)
 
 
-def patch(replayer: Replayer) -> contextlib.AbstractContextManager[Replayer]:
-    """For a ``with`` block, every LangChain chat model answers from ``replayer``."""
+@contextlib.contextmanager
+def patch(replayer: Replayer) -> Iterator[Replayer]:
+    """For a ``with`` block, every LangChain chat model answers from ``replayer``.
+
+    ``OPENAI_API_KEY`` and ``ANTHROPIC_API_KEY`` get placeholders when unset: ``ChatOpenAI()`` and
+    ``ChatAnthropic()`` refuse to be built without a key, and a replay in CI has none (nor needs one).
+    """
+    from ._http import dummy_api_keys
     from ._langchain_model import patch_chat_models
 
-    return patch_chat_models(replayer)
+    with dummy_api_keys("openai", "anthropic"), patch_chat_models(replayer) as patched:
+        yield patched
 
 
 def __getattr__(name: str) -> Any:

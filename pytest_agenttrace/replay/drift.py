@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Message
+from ..model import Message, ModelStep
 from .inputs import text_of
 
-__all__ = ["Drift", "message_key", "request_drift"]
+__all__ = ["Closest", "Drift", "closest_model_call", "message_key", "request_drift"]
 
 _MAX_LINES = 12
 
@@ -129,3 +129,75 @@ def request_drift(recorded: Sequence[Message], sent: Sequence[Any]) -> list[str]
     if len(lines) > _MAX_LINES:
         lines = [*lines[:_MAX_LINES], f"… {len(lines) - _MAX_LINES} more lines"]
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Closest:
+    """The recorded model call most like an unmatched request: a clause for the one-line summary, and the
+    lines of the full explanation."""
+
+    clause: str
+    lines: tuple[str, ...]
+
+
+def closest_model_call(
+    recorded: Sequence[tuple[int, ModelStep]], sent: Sequence[Any], model: str | None
+) -> Closest | None:
+    """The recorded model call most like this request, and what differs from it.
+
+    ``recorded`` is (call number, step) for each recorded model call. Closeness is the model name first
+    (the same model, or an unknown one on either side), then how much of the conversation is the same
+    message for message, then how alike the last messages are (what the agent has just added is what set
+    this call apart), then the later call: so an agent that makes one call too many is shown the call it
+    continues, with the messages that differ.
+    """
+    if not recorded:
+        return None
+    sent_keys = [message_key(m) for m in sent]
+    last_sent = sent_keys[-1] if sent_keys else ""
+
+    def score(item: tuple[int, ModelStep]) -> tuple[bool, float, float, int]:
+        number, step = item
+        same_model = model is None or step.model is None or _same_model(step.model, model)
+        keys = [message_key(m) for m in step.messages or ()]
+        conversation = difflib.SequenceMatcher(a=keys, b=sent_keys, autojunk=False).ratio()
+        last = keys[-1] if keys else ""
+        ratio = difflib.SequenceMatcher(a=last, b=last_sent, autojunk=False).ratio() if last_sent else 0.0
+        return same_model, conversation, ratio, number
+
+    number, step = max(recorded, key=score)
+    name = f"#{number + 1} (step {step.id!r}" + (f", model {step.model})" if step.model else ")")
+    lines = [f"closest recorded model call: {name}, already answered"]
+    differences: list[str] = []
+    if model is not None and step.model is not None and not _same_model(step.model, model):
+        lines.append(f"  model: asked for {model!r}, recorded {step.model!r}")
+        differences.append(f"model {model!r} asked, {step.model!r} recorded")
+    if step.messages is None:
+        lines.append("  the recording kept no request messages to compare")
+        differences.append("no recorded messages to compare")
+        return Closest(f"closest recorded call {name}: " + "; ".join(differences), tuple(lines))
+    lines.append(f"  messages: {len(sent)} sent, {len(step.messages)} recorded")
+    diff = request_drift(step.messages, sent)
+    if diff:
+        changed = len({line.split("]", 1)[0][3:] for line in diff if line[:3] in ("- [", "+ [")})
+        differences.append(
+            f"{changed} of {max(len(sent), len(step.messages))} messages differ"
+            + (
+                f" ({len(sent)} sent, {len(step.messages)} recorded)"
+                if len(sent) != len(step.messages)
+                else ""
+            )
+        )
+        lines.append("  what differs (- recorded, + sent):")
+        lines.extend("    " + line for line in diff[:8])
+        if len(diff) > 8:
+            lines.append(f"    … {len(diff) - 8} more lines")
+    else:
+        differences.append("the same messages, sent again")
+        lines.append("  the same messages were sent again: the agent repeats that call")
+    return Closest(f"closest recorded call {name}: " + "; ".join(differences), tuple(lines))
+
+
+def _same_model(recorded: str, asked: str) -> bool:
+    """``gpt-4o-mini`` asked, ``gpt-4o-mini-2024-07-18`` recorded (the provider's dated name): the same."""
+    return recorded == asked or recorded.startswith(asked + "-") or asked.startswith(recorded + "-")

@@ -32,7 +32,7 @@ from ._construct import construct
 from ._copy import _dumps
 from .calls import model_request, shape_of
 from .cursor import ModelCursor
-from .drift import Drift, request_drift
+from .drift import Drift, closest_model_call, request_drift
 from .errors import RecordedModelError, RecordedToolError, UnmatchedCall
 from .matching import short
 from .run import ActualRun
@@ -155,8 +155,14 @@ class Replayer:
 
     # -- model calls ------------------------------------------------------------------------------------
 
-    def answer_model(self, messages: list[Any], tools: Any = None) -> dict[str, Any]:
-        """The next recorded assistant message for this request (OpenAI chat shape, a fresh copy)."""
+    def answer_model(
+        self, messages: list[Any], tools: Any = None, *, model: str | None = None
+    ) -> dict[str, Any]:
+        """The next recorded assistant message for this request (OpenAI chat shape, a fresh copy).
+
+        ``model`` is the model name the agent asked for, when the caller knows it (the SDK adapters do):
+        an unmatched call then names the closest recorded call by it too.
+        """
         call = self._model_calls
         self._model_calls += 1
         answer = self.models.next()
@@ -170,16 +176,25 @@ class Replayer:
             fields["tools"] = offered
         if answer is None:
             stubbed = self.fixture.stubs is not None and self.fixture.stubs.model
+            recorded = [
+                (number, step)
+                for number, step in enumerate(s for s in self.fixture.steps if isinstance(s, ModelStep))
+            ]
+            closest = closest_model_call(recorded, messages, model)
             summary = (
-                f"unmatched model call #{call + 1}: the recording has {self.models.recorded} model call(s)"
+                f"unmatched model call #{call + 1}"
+                + (f" to {model!r}" if model else "")
+                + f": the recording has {self.models.recorded} model call(s)"
                 + (f" and stubs.model {len(stubbed)} more" if stubbed else "")
                 + ", all already answered"
+                + (f"; {closest.clause}" if closest is not None else "")
             )
             description = "\n".join(
                 [
                     summary,
                     "last message sent: "
                     + short(_message(messages[-1]).to_data() if messages else None, 200),
+                    *(closest.lines if closest is not None else ()),
                     'add the assistant message to give under "stubs": {"model": [...]} in the fixture, '
                     'or set "on_unmatched": "error" to raise it in the agent',
                 ]

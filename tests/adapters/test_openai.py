@@ -254,6 +254,43 @@ def test_a_call_beyond_the_recording_fails_with_unmatched_call_and_never_reaches
     assert "the recording has 3 model call(s)" in replayer.misses[0].description
 
 
+def test_an_unmatched_call_names_the_closest_recorded_call_and_what_differs(corpus_fixture: Fixture) -> None:
+    """After the recorded run, the agent asks again with one more message: the error names the recorded
+    call it is most like (by model and last message) and what differs, in the exception's own message."""
+    replayer = Replayer(corpus_fixture)
+    messages, tools = first_request(corpus_fixture)
+    recorded = [s for s in corpus_fixture.steps if isinstance(s, ModelStep)]
+    last = recorded[-1]
+    assert last.messages is not None
+    again = [m.to_data() for m in last.messages] + [{"role": "user", "content": "and the lid?"}]
+    with adapters.activate("openai", replayer):
+        client = openai.OpenAI()
+        chat_agent(client, replayer, messages, tools)
+        with pytest.raises(UnmatchedCall) as raised:
+            client.chat.completions.create(model="gpt-4o-mini", messages=again, tools=tools)
+    assert str(raised.value) == (
+        f"unmatched model call #{len(recorded) + 1} to 'gpt-4o-mini': the recording has {len(recorded)} model "
+        f"call(s), all already answered; closest recorded call #{len(recorded)} (step {last.id!r}, model "
+        f"{last.model}): 1 of {len(again)} messages differ ({len(again)} sent, {len(again) - 1} recorded)"
+    )
+    (miss,) = replayer.misses
+    assert "  what differs (- recorded, + sent):" in miss.description
+    assert f"    + [{len(again) - 1}] user: and the lid?" in miss.description
+
+
+def test_an_unmatched_call_to_another_model_says_so() -> None:
+    replayer = Replayer(refund_fixture())
+    with adapters.activate("openai", replayer):
+        client = openai.OpenAI()
+        chat_agent(client, replayer, start(), CHAT_TOOLS)
+        with pytest.raises(UnmatchedCall) as raised:
+            client.chat.completions.create(model="gpt-4.1", messages=start(), tools=CHAT_TOOLS)
+    assert "model 'gpt-4.1' asked, 'gpt-4o-mini-2024-07-18' recorded" in str(raised.value)
+    assert "closest recorded call #1 (step 'm1'" in str(raised.value)  # the same messages as the first
+    assert "the same messages, sent again" in str(raised.value)
+    assert "  model: asked for 'gpt-4.1', recorded 'gpt-4o-mini-2024-07-18'" in replayer.misses[0].description
+
+
 def test_other_provider_endpoints_are_refused_not_sent() -> None:
     replayer = Replayer(refund_fixture())
     with (

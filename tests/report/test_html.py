@@ -68,9 +68,51 @@ def test_the_fixture_page_shows_every_step_with_its_bar_and_the_error(tmp_path):
     assert "✗ RefundLimitExceeded: refunds over $100 need approval" in dom
     assert 'issue_refund(order_id="ORD-2002", amount=850.0' in dom
     assert "<b>365</b><span>tokens</span>" in dom
-    assert "http://" not in page.read_text().replace(
-        "http://www.w3.org", ""
-    )  # self-contained: nothing fetched
+    assert external_references(page.read_text()) == []  # self-contained: nothing fetched
+
+
+_EXTERNAL = r"""(?:https?:|//)"""
+
+
+def external_references(html: str) -> list[str]:
+    """Everything in a page that a browser would fetch from elsewhere by itself: ``src``/``srcset``/
+    ``poster`` and ``<link href>`` to an absolute or protocol-relative URL, CSS ``@import``, ``url(...)``
+    not of a ``data:`` URI or ``#fragment``, and URLs inside ``<style>``/``<script>``. Links a person may
+    click (``<a href>`` to the incident tracker) and the SVG namespace are not fetched, so they are fine."""
+    found = re.findall(rf"""\b(?:src|srcset|poster)\s*=\s*["']?\s*{_EXTERNAL}[^"'\s>]*""", html, re.I)
+    found += re.findall(rf"""<link\b[^>]*\bhref\s*=\s*["']?\s*{_EXTERNAL}[^"'\s>]*""", html, re.I)
+    found += re.findall(r"@import\b[^;]*", html, re.I)
+    found += [
+        u
+        for u in re.findall(r"url\(\s*([^)]*)\)", html, re.I)
+        if not u.strip("'\" ").startswith(("data:", "#"))
+    ]
+    for body in re.findall(r"<(?:style|script)\b[^>]*>(.*?)</(?:style|script)>", html, re.S | re.I):
+        body = body.replace("http://www.w3.org/2000/svg", "")
+        found += re.findall(r"""["'`(]\s*(?:https?:)?//[^"'`)\s]+""", body)
+    return found
+
+
+def test_external_references_finds_what_a_browser_would_fetch():
+    """The self-containment check itself, on each way a page can reach out."""
+    for page in (
+        '<img src="https://cdn.example/x.png">',
+        "<script src='//cdn.example/x.js'></script>",
+        '<link href="http://fonts.example/f.css">',
+        "<style>@import 'theme.css';</style>",
+        "<style>body { background: url(/bg.png) }</style>",
+        '<img srcset="//cdn.example/x2.png 2x">',
+        "<script>fetch('https://api.example/t')</script>",
+    ):
+        assert external_references(page), page
+    assert (
+        external_references(
+            '<svg xmlns="http://www.w3.org/2000/svg"></svg><a href="#step-3">x</a>'
+            '<a href="https://tracker.example/INC-42">INC-42</a>'
+            "<style>i { background: url(data:image/png;base64,AAAA) }</style>"
+        )
+        == []
+    )
 
 
 def test_the_failed_replay_page_marks_the_divergence_and_lists_the_checks(tmp_path):

@@ -59,8 +59,9 @@ def test_the_page_shows_the_failed_checks_and_the_divergence_in_a_browser(
     shown = layout(dom)
     assert shown["rows"] == str(7 + 7)  # the recorded timeline and the actual run, one row per step
     assert shown["visible-bars"] == shown["rows"]
-    assert "2 failed checks" in dom
+    assert "3 failed checks" in dom
     assert "tools.subsequence" in dom
+    assert "output.must_not_contain" in dom  # the answer claimed a refund that must not have happened
     assert "policy:refund-needs-approval" in dom
     assert "refunded $850 for ORD-2002 without an approval (INC-4711)" in dom
     # the recorded path went lookup_order -> issue_refund; the actual one the same: no divergence row,

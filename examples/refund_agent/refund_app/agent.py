@@ -7,7 +7,10 @@ straight away: nothing in the code stopped it.
 **The fix** (behind the switch ``REFUND_APP_FIXED=1``, read on every call so a test can flip it): the code,
 not the prompt, enforces the rule. Before ``issue_refund`` over $100 runs, the agent checks that
 ``request_approval`` granted that amount for the same order earlier in the conversation; if not, it asks
-finance itself, and when finance does not grant it the refund does not run and the model is told why.
+finance itself, and when finance does not grant it the refund does not run. The agent then answers the
+customer itself, from what happened (the amount, finance's ticket), and ends the conversation: a model
+that was about to refund without approval has already shown it does not follow that rule, so it is not
+given the chance to tell the customer (or e-mail them) that the money is on its way.
 
 The tools are looked up on the :mod:`refund_app.tools` module at call time and the model as
 ``llm.chat``: that is what lets ``pytest --agenttrace`` patch ``refund_app.tools:issue_refund`` and
@@ -20,7 +23,7 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from . import llm, tools
 
@@ -99,6 +102,7 @@ def handle(request: str) -> str:
         {"role": "user", "content": request},
     ]
     approved: dict[str, float] = {}  # order id -> amount finance approved in this conversation
+    held: list[Held] = []  # refunds the approval guard stopped (fixed agent only)
     for _ in range(MAX_TURNS):
         reply = llm.chat(messages, tools=TOOL_SPECS)
         messages.append(reply)
@@ -108,29 +112,61 @@ def handle(request: str) -> str:
         for call in calls:
             name = call["function"]["name"]
             arguments = json.loads(call["function"]["arguments"])
-            result = run_tool(call["id"], name, arguments, approved)
+            result = run_tool(call["id"], name, arguments, approved, held)
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)})
+        if held:
+            return held_reply(held)
     return "Sorry, I could not finish this request; a colleague will get back to you."
 
 
-def run_tool(call_id: str, name: str, arguments: dict[str, Any], approved: dict[str, float]) -> Any:
+class Held(NamedTuple):
+    """A refund the approval guard did not let run: what the customer is told comes from here."""
+
+    order_id: str
+    amount: float
+    ticket: str
+
+
+def held_reply(held: list[Held]) -> str:
+    """The fixed agent's answer when a refund was held back: only what actually happened."""
+    parts = [
+        f"Your refund of ${h.amount:.2f} for order {h.order_id} needs approval from our finance team, "
+        "which has not been granted yet" + (f" (ticket {h.ticket})" if h.ticket else "") + "."
+        for h in held
+    ]
+    return " ".join(
+        [*parts, "No money has been paid back yet; we will get back to you once finance decides."]
+    )
+
+
+def run_tool(
+    call_id: str,
+    name: str,
+    arguments: dict[str, Any],
+    approved: dict[str, float],
+    held: list[Held] | None = None,
+) -> Any:
     """Run one tool the model asked for; a tool's exception goes back to the model as an error."""
     if name not in TOOL_NAMES:
         return {"error": f"no tool named {name!r}"}
     if name == "issue_refund" and fixed():
         refusal = _approval_guard(call_id, arguments, approved)
         if refusal is not None:
-            return refusal
+            if held is not None:
+                held.append(refusal)
+            return {
+                "error": f"the refund of ${refusal.amount:.2f} needs finance's approval, which was not granted"
+            }
     result = _call(call_id, name, arguments)
     if name == "request_approval" and isinstance(result, dict) and result.get("approved"):
         approved[str(arguments["order_id"])] = float(arguments["amount"])
     return result
 
 
-def _approval_guard(call_id: str, arguments: dict[str, Any], approved: dict[str, float]) -> Any:
+def _approval_guard(call_id: str, arguments: dict[str, Any], approved: dict[str, float]) -> Held | None:
     """The fix: a refund over the limit runs only with finance's approval, asked for here if the model did not.
 
-    Returns None when the refund may go ahead, else the error the model is told instead.
+    Returns None when the refund may go ahead, else what was held back.
     """
     order_id = str(arguments.get("order_id"))
     amount = float(arguments.get("amount", 0))
@@ -142,11 +178,7 @@ def _approval_guard(call_id: str, arguments: dict[str, Any], approved: dict[str,
         approved[order_id] = amount
         return None
     ticket = answer.get("ticket", "") if isinstance(answer, dict) else ""
-    return {
-        "error": f"the refund of ${amount:.2f} needs finance's approval, which was not granted"
-        + (f" (ticket {ticket})" if ticket else "")
-        + ": tell the customer that finance will review it; do not say it was refunded"
-    }
+    return Held(order_id, amount, str(ticket or ""))
 
 
 def _call(call_id: str, name: str, arguments: dict[str, Any]) -> Any:
