@@ -182,3 +182,13 @@ def test_schema_prints_the_json_schema():
 def test_version():
     result = agenttrace("--version")
     assert result.stdout.startswith("pytest-agenttrace ")
+
+
+def test_validate_names_a_duplicate_key(fixture_file):
+    text = fixture_file.read_text(encoding="utf-8")
+    fixture_file.write_text(
+        text.replace('"id": "a2",', '"id": "a2",\n      "id": "a3",', 1), encoding="utf-8"
+    )
+    result = agenttrace("validate", str(fixture_file))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f'{fixture_file}: steps[1]: duplicate key "id"']

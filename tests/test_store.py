@@ -261,3 +261,48 @@ def test_any_json_in_steps_round_trips(tmp_path, arguments, result, text):
     loaded = load_fixture(path)
     assert loaded.steps[1].arguments == arguments
     assert dump_fixture(loaded) == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "key"),
+    [
+        (
+            lambda t: t.replace('"status": "regression",', '"status": "regression",\n  "status": "golden",'),
+            "(top level)",
+            "status",
+        ),
+        (
+            lambda t: t.replace(
+                '"order_id": "ORD-2002",', '"order_id": "ORD-2002",\n "order_id": "ORD-9",', 1
+            ),
+            "steps[1].result",
+            "order_id",
+        ),
+        (
+            lambda t: t.replace('"role": "system",', '"role": "system", "role": "user",', 1),
+            "steps[0].messages[0]",
+            "role",
+        ),
+    ],
+)
+def test_a_key_written_twice_is_refused_with_its_path(tmp_path, edit, where, key):
+    from pytest_agenttrace.store import parse_json, validation_problems
+
+    text = dumps_data(refund_document()).decode()
+    changed = edit(text)
+    assert changed != text
+    path = tmp_path / "dup.trace.json"
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f'{path}: {where}: duplicate key "{key}"'
+    with pytest.raises(FixtureError):
+        validation_problems(parse_json(path.read_bytes(), path), path)
+
+
+def test_duplicate_keys_are_counted_and_the_first_named(tmp_path):
+    path = tmp_path / "dup.trace.json"
+    path.write_text('{"a": {"x": 1, "x": 2}, "b": [{"y": 1, "y": 1}]}', encoding="utf-8")
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f'{path}: a: duplicate key "x" (and 1 more object(s) with a duplicate key)'
