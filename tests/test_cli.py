@@ -192,3 +192,23 @@ def test_validate_names_a_duplicate_key(fixture_file):
     result = agenttrace("validate", str(fixture_file))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [f'{fixture_file}: steps[1]: duplicate key "id"']
+
+
+def test_mark_adds_each_link_once_keeping_their_order(fixture_file):
+    issue, pr = "https://example.org/issues/7", "https://example.org/pr/9"
+    result = agenttrace("mark", str(fixture_file), "--golden", "--link", issue, "--link", pr, "--link", issue)
+    assert result.returncode == 0, result.stderr
+    assert load_fixture(fixture_file).links == ["https://example.org/incidents/42", issue, pr]
+    again = agenttrace("mark", str(fixture_file), "--golden", "--link", pr, "--link", pr)
+    assert again.stderr.strip() == f"{fixture_file}: golden (unchanged)"
+    assert load_fixture(fixture_file).links == ["https://example.org/incidents/42", issue, pr]
+
+
+def test_mark_with_links_drops_the_duplicates_a_file_already_had(fixture_file):
+    document = json.loads(fixture_file.read_bytes())
+    document["links"] = ["https://example.org/a", "https://example.org/b", "https://example.org/a"]
+    fixture_file.write_bytes(dumps_data(document))
+    result = agenttrace("mark", str(fixture_file), "--regression", "--link", "https://example.org/b")
+    assert result.returncode == 0, result.stderr
+    assert load_fixture(fixture_file).links == ["https://example.org/a", "https://example.org/b"]
+    assert result.stderr.strip() == f"{fixture_file}: regression (links updated)"

@@ -63,9 +63,8 @@ def run(args: argparse.Namespace) -> int:
         if args.reason is not None:
             update["reason"] = args.reason
         if args.link:
-            links = list(fixture.links or [])
-            links += [link for link in args.link if link not in links]
-            update["links"] = links
+            # each link once, in the order first given: the file's own, then the new ones
+            update["links"] = list(dict.fromkeys([*(fixture.links or []), *args.link]))
         marked = fixture.model_copy(update=update)
         atomic_write(path, dump_fixture(marked), force=True)
         print(f"{path}: {_describe(fixture, marked)}", file=sys.stderr)
