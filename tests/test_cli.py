@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,10 @@ EXE = shutil.which("agenttrace", path=str(Path(sys.executable).parent))
 
 def agenttrace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [EXE] if EXE else [sys.executable, "-m", "pytest_agenttrace"]
+    # a CI runner that forces colour for pytest's log would force it here too: the tests say when
+    env = {k: v for k, v in os.environ.items() if k not in ("PY_COLORS", "FORCE_COLOR", "NO_COLOR")}
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=120
+        [*command, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=120, env=env
     )
 
 

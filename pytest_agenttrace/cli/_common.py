@@ -30,14 +30,31 @@ def add_color_option(parser: argparse.ArgumentParser) -> None:
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
-        help="colour the output: auto (when a terminal and NO_COLOR is unset), always, never",
+        help=(
+            "colour the output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb; PY_COLORS=1 or "
+            "FORCE_COLOR forces it, PY_COLORS=0 turns it off, as for pytest), always, never"
+        ),
     )
 
 
 def use_color(args: argparse.Namespace, stream: TextIO = sys.stdout) -> bool:
+    """Whether to write colour codes: the option first, then the environment pytest's own output obeys.
+
+    The order is pytest's (``_pytest._io.terminalwriter.should_do_markup``), so ``agenttrace show`` and
+    ``pytest --agenttrace`` colour, or not, under the same settings in a CI log or a terminal.
+    """
     choice = getattr(args, "color", "auto")
     if choice == "always":
         return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
+    if choice == "never":
         return False
-    return stream.isatty()
+    py_colors = os.environ.get("PY_COLORS")
+    if py_colors == "1":
+        return True
+    if py_colors == "0":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
