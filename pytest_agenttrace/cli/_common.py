@@ -1,4 +1,4 @@
-"""Small helpers the subcommands share: configuration, colours, fixture arguments."""
+"""Small helpers the subcommands share: configuration, colours, the fixture files a command works on."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Config, load_config
+from ..store import discover
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -58,3 +59,33 @@ def use_color(args: argparse.Namespace, stream: TextIO = sys.stdout) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _is_glob(entry: Path) -> bool:
+    return any(ch in str(entry) for ch in "*?[")
+
+
+def missing_path(paths: list[Path]) -> Path | None:
+    """The first path named on the command line (not a glob) that does not exist."""
+    return next((p for p in paths if not _is_glob(p) and not p.exists()), None)
+
+
+def fixture_files(paths: list[Path], entries: list[Path]) -> list[Path]:
+    """The ``*.trace.json`` files under ``entries``, plus every file named explicitly whatever its name.
+
+    A folder or a glob means its fixture files; a file the user typed is what they want checked, so
+    ``agenttrace validate export.json`` validates it rather than quietly finding "no fixture files".
+    """
+    files = discover(entries)
+    seen = set(files)
+    for path in paths:
+        if not _is_glob(path) and path.is_file() and path not in seen:
+            files.append(path)
+            seen.add(path)
+    return files
+
+
+def report_nothing_found(command: str, entries: list[Path]) -> None:
+    """One line on stderr, even with ``--quiet``: checking nothing in CI is a misconfiguration, not a pass."""
+    where = ", ".join(str(e) for e in entries) or "(no paths)"
+    print(f"agenttrace {command}: no fixture files found under {where}", file=sys.stderr)
