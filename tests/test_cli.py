@@ -215,3 +215,25 @@ def test_mark_with_links_drops_the_duplicates_a_file_already_had(fixture_file):
     assert result.returncode == 0, result.stderr
     assert load_fixture(fixture_file).links == ["https://example.org/a", "https://example.org/b"]
     assert result.stderr.strip() == f"{fixture_file}: regression (links updated)"
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "mark", "scan"])
+def test_help_ends_with_exit_codes_and_examples_that_parse(command):
+    import shlex
+
+    from pytest_agenttrace.cli import build_parser
+
+    result = agenttrace(command, "--help")
+    assert result.returncode == 0
+    tail = result.stdout[result.stdout.index("\nexit codes: 0 ") :]
+    codes, examples = tail.split("\nexamples:\n")
+    assert " 2 " in " ".join(codes.split())  # every command can fail on input
+    commands = [line.split("  # ")[0].strip() for line in examples.splitlines() if line.strip()]
+    assert len(commands) >= 3
+    parser = build_parser()
+    for example in commands:
+        argv = shlex.split(example)
+        assert argv[:2] == ["agenttrace", command], example
+        args = parser.parse_args(argv[1:])  # a usage error would exit 2 here
+        assert args.command == command
+    assert all(len(line) <= 80 for line in tail.splitlines()), tail  # copied whole, not re-wrapped

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import TextIO
 
@@ -89,3 +90,24 @@ def report_nothing_found(command: str, entries: list[Path]) -> None:
     """One line on stderr, even with ``--quiet``: checking nothing in CI is a misconfiguration, not a pass."""
     where = ", ".join(str(e) for e in entries) or "(no paths)"
     print(f"agenttrace {command}: no fixture files found under {where}", file=sys.stderr)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps a one-paragraph description as argparse does; text with line breaks (the epilog's examples and
+    exit codes) is kept line for line, since an example wrapped mid-command cannot be copied."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def epilog(exit_codes: str, examples: list[tuple[str, str]]) -> str:
+    """The end of a command's ``--help``: its exit codes, then examples to copy (with what each does).
+
+    Laid out by hand, at most 78 columns, so it reads the same in any terminal and in the generated
+    reference; argparse would re-wrap examples mid-command.
+    """
+    codes = textwrap.fill(f"exit codes: {exit_codes}", width=78, subsequent_indent="  ")
+    lines = [f"  {command}  # {what}" if what else f"  {command}" for command, what in examples]
+    return f"{codes}\n\nexamples:\n" + "\n".join(lines)

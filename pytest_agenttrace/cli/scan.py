@@ -17,7 +17,15 @@ from ..errors import ConfigError, FixtureError
 from ..redact import detector_names, scan_document, settings_from_config
 from ..store import parse_json
 from ..store.load import read_bytes
-from ._common import add_config_option, config_from, fixture_files, missing_path, report_nothing_found
+from ._common import (
+    HelpFormatter,
+    add_config_option,
+    epilog,
+    config_from,
+    fixture_files,
+    missing_path,
+    report_nothing_found,
+)
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -26,7 +34,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
         help="find secrets and personal data in fixture files",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         description=(
             "Scan fixture files (*.trace.json) for secrets and personal data with the detectors the import\n"
             "redacts with: API keys and tokens, private keys, passwords in URLs, e-mail addresses, phone and\n"
@@ -35,13 +43,17 @@ def register(subparsers: Any) -> None:
             "Prints one line per finding, `FILE: JSON.PATH: DETECTOR`, never the value itself, and exits 1\n"
             "if there is any, so it can guard CI or a pre-commit hook."
         ),
-        epilog=(
-            "detectors: " + ", ".join(detector_names()) + "\n\n"
-            "exit codes: 0 clean, 1 findings, 2 a file or folder that cannot be read, or bad configuration\n\n"
-            "examples:\n"
-            "  agenttrace scan                       # the fixture folders of [tool.agenttrace]\n"
-            "  agenttrace scan fixtures/refund.trace.json\n"
-            "  agenttrace scan 'fixtures/**/*.trace.json' --disable phone"
+        epilog="detectors: "
+        + ", ".join(detector_names())
+        + "\n\n"
+        + epilog(
+            "0 clean, 1 findings, 2 a file or folder that cannot be read, bad configuration, an unknown "
+            "--disable detector, or no fixture file found at all",
+            [
+                ("agenttrace scan", "the fixture folders of [tool.agenttrace]"),
+                ("agenttrace scan fixtures/refund.trace.json", ""),
+                ("agenttrace scan 'fixtures/**/*.trace.json' --disable phone", ""),
+            ],
         ),
     )
     parser.add_argument(

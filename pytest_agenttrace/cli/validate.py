@@ -10,7 +10,15 @@ from typing import Any
 from ..errors import FixtureError
 from ..store import parse_json, validation_problems
 from ..store.load import read_bytes
-from ._common import add_config_option, config_from, fixture_files, missing_path, report_nothing_found
+from ._common import (
+    HelpFormatter,
+    add_config_option,
+    epilog,
+    config_from,
+    fixture_files,
+    missing_path,
+    report_nothing_found,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +29,16 @@ def register(subparsers: Any) -> None:
             "Check fixture files (*.trace.json) against the fixture format: JSON syntax, format version, "
             "the JSON Schema and the model's own rules (unique step ids, parents before children). Prints one "
             "line per problem, naming the file and the JSON path, and exits 1 if there is any."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=epilog(
+            "0 every file valid, 1 a problem found (or no fixture file found at all), "
+            "2 a path that does not exist or bad configuration",
+            [
+                ("agenttrace validate", "the fixture folders of [tool.agenttrace]"),
+                ("agenttrace validate fixtures/refund.trace.json", "one file, any name"),
+                ("agenttrace validate 'fixtures/**/*.trace.json' -q", "a glob; problems only"),
+            ],
         ),
     )
     parser.add_argument(
