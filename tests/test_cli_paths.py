@@ -78,7 +78,8 @@ def test_scan_disable_typo_is_blamed_on_the_command_line(tmp_path: Path) -> None
     (line,) = result.stderr.splitlines()
     assert line.startswith("agenttrace scan: --disable emial: unknown detector; detectors: ")
     assert "email" in line
-    assert "pyproject" not in line and "tool.agenttrace" not in line
+    assert "pyproject" not in line
+    assert "tool.agenttrace" not in line
 
 
 def test_scan_disable_typo_in_pyproject_is_blamed_on_pyproject(tmp_path: Path) -> None:

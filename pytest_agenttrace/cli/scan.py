@@ -20,8 +20,8 @@ from ..store.load import read_bytes
 from ._common import (
     HelpFormatter,
     add_config_option,
-    epilog,
     config_from,
+    epilog,
     fixture_files,
     missing_path,
     report_nothing_found,

@@ -23,6 +23,7 @@ from ..model import FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, STEP_KINDS, Fixtu
 from ..model.versions import migrate, parse_version
 from .schema import fixture_json_schema
 
+
 def json_path(location: Iterable[str | int]) -> str:
     """``("steps", 3, "arguments")`` -> ``steps[3].arguments``."""
     text = ""
@@ -60,9 +61,9 @@ def _first_duplicate(data: Any) -> tuple[list[str | int], str, int] | None:
             found.append((location, value.key))
             value = value.value
         if isinstance(value, dict):
-            stack.extend((location + [k], v) for k, v in reversed(value.items()))
+            stack.extend(([*location, k], v) for k, v in reversed(value.items()))
         elif isinstance(value, list):
-            stack.extend((location + [i], v) for i, v in reversed(list(enumerate(value))))
+            stack.extend(([*location, i], v) for i, v in reversed(list(enumerate(value))))
     if not found:
         return None
     return found[0][0], found[0][1], len(found)
@@ -150,7 +151,9 @@ def check_version(data: Any, path: Path | str) -> dict[str, Any]:
         )
     if "version" not in schema:
         raise FixtureError(
-            f'missing (expected "MAJOR.MINOR", e.g. "{FORMAT_VERSION}")', path=str(path), where="schema.version"
+            f'missing (expected "MAJOR.MINOR", e.g. "{FORMAT_VERSION}")',
+            path=str(path),
+            where="schema.version",
         )
     version = schema["version"]
     if not isinstance(version, str):
@@ -314,9 +317,9 @@ def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, 
             branches.setdefault(union[0], {}).setdefault(union[1], []).append((location, message))
     found: list[tuple[str, str]] = []
     done: set[tuple[str | int, ...]] = set()
-    for where, location, union, message in located:
+    for given, location, union, message in located:
         if union is None:
-            found.append((where or json_path(location), message))
+            found.append((given or json_path(location), message))
             continue
         place = union[0]
         if place in done:
