@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,10 @@ EXE = shutil.which("agenttrace", path=str(Path(sys.executable).parent))
 
 def agenttrace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [EXE] if EXE else [sys.executable, "-m", "pytest_agenttrace"]
+    # a CI runner that forces colour for pytest's log would force it here too: the tests say when
+    env = {k: v for k, v in os.environ.items() if k not in ("PY_COLORS", "FORCE_COLOR", "NO_COLOR")}
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=120
+        [*command, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=120, env=env
     )
 
 
@@ -182,3 +185,55 @@ def test_schema_prints_the_json_schema():
 def test_version():
     result = agenttrace("--version")
     assert result.stdout.startswith("pytest-agenttrace ")
+
+
+def test_validate_names_a_duplicate_key(fixture_file):
+    text = fixture_file.read_text(encoding="utf-8")
+    fixture_file.write_text(
+        text.replace('"id": "a2",', '"id": "a2",\n      "id": "a3",', 1), encoding="utf-8"
+    )
+    result = agenttrace("validate", str(fixture_file))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f'{fixture_file}: steps[1]: duplicate key "id"']
+
+
+def test_mark_adds_each_link_once_keeping_their_order(fixture_file):
+    issue, pr = "https://example.org/issues/7", "https://example.org/pr/9"
+    result = agenttrace("mark", str(fixture_file), "--golden", "--link", issue, "--link", pr, "--link", issue)
+    assert result.returncode == 0, result.stderr
+    assert load_fixture(fixture_file).links == ["https://example.org/incidents/42", issue, pr]
+    again = agenttrace("mark", str(fixture_file), "--golden", "--link", pr, "--link", pr)
+    assert again.stderr.strip() == f"{fixture_file}: golden (unchanged)"
+    assert load_fixture(fixture_file).links == ["https://example.org/incidents/42", issue, pr]
+
+
+def test_mark_with_links_drops_the_duplicates_a_file_already_had(fixture_file):
+    document = json.loads(fixture_file.read_bytes())
+    document["links"] = ["https://example.org/a", "https://example.org/b", "https://example.org/a"]
+    fixture_file.write_bytes(dumps_data(document))
+    result = agenttrace("mark", str(fixture_file), "--regression", "--link", "https://example.org/b")
+    assert result.returncode == 0, result.stderr
+    assert load_fixture(fixture_file).links == ["https://example.org/a", "https://example.org/b"]
+    assert result.stderr.strip() == f"{fixture_file}: regression (links updated)"
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "mark", "scan"])
+def test_help_ends_with_exit_codes_and_examples_that_parse(command):
+    import shlex
+
+    from pytest_agenttrace.cli import build_parser
+
+    result = agenttrace(command, "--help")
+    assert result.returncode == 0
+    tail = result.stdout[result.stdout.index("\nexit codes: 0 ") :]
+    codes, examples = tail.split("\nexamples:\n")
+    assert " 2 " in " ".join(codes.split())  # every command can fail on input
+    commands = [line.split("  # ")[0].strip() for line in examples.splitlines() if line.strip()]
+    assert len(commands) >= 3
+    parser = build_parser()
+    for example in commands:
+        argv = shlex.split(example)
+        assert argv[:2] == ["agenttrace", command], example
+        args = parser.parse_args(argv[1:])  # a usage error would exit 2 here
+        assert args.command == command
+    assert all(len(line) <= 80 for line in tail.splitlines()), tail  # copied whole, not re-wrapped

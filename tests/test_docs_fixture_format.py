@@ -38,6 +38,8 @@ def test_the_documented_validate_output_is_what_validate_prints(tmp_path):
     broken["steps"][3]["arguments"] = "ORD-2002"
     (folder / "broken.trace.json").write_bytes(dumps_data(broken))
     (folder / "cut.trace.json").write_bytes(dumps_data(refund_document())[:300])
+    merged = dumps_data(refund_document()).replace(b'"id": "a2",', b'"id": "a2",\n      "id": "a3",', 1)
+    (folder / "merged.trace.json").write_bytes(merged)
     result = agenttrace("validate", "fixtures", cwd=tmp_path)
     assert result.returncode == 1
     (documented,) = re.findall(r"```text\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)

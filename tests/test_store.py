@@ -261,3 +261,162 @@ def test_any_json_in_steps_round_trips(tmp_path, arguments, result, text):
     loaded = load_fixture(path)
     assert loaded.steps[1].arguments == arguments
     assert dump_fixture(loaded) == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "key"),
+    [
+        (
+            lambda t: t.replace('"status": "regression",', '"status": "regression",\n  "status": "golden",'),
+            "(top level)",
+            "status",
+        ),
+        (
+            lambda t: t.replace(
+                '"order_id": "ORD-2002",', '"order_id": "ORD-2002",\n "order_id": "ORD-9",', 1
+            ),
+            "steps[1].result",
+            "order_id",
+        ),
+        (
+            lambda t: t.replace('"role": "system",', '"role": "system", "role": "user",', 1),
+            "steps[0].messages[0]",
+            "role",
+        ),
+    ],
+)
+def test_a_key_written_twice_is_refused_with_its_path(tmp_path, edit, where, key):
+    from pytest_agenttrace.store import parse_json, validation_problems
+
+    text = dumps_data(refund_document()).decode()
+    changed = edit(text)
+    assert changed != text
+    path = tmp_path / "dup.trace.json"
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f'{path}: {where}: duplicate key "{key}"'
+    with pytest.raises(FixtureError):
+        validation_problems(parse_json(path.read_bytes(), path), path)
+
+
+def test_duplicate_keys_are_counted_and_the_first_named(tmp_path):
+    path = tmp_path / "dup.trace.json"
+    path.write_text('{"a": {"x": 1, "x": 2}, "b": [{"y": 1, "y": 1}]}', encoding="utf-8")
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f'{path}: a: duplicate key "x" (and 1 more object(s) with a duplicate key)'
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problems"),
+    [
+        # a plain union (text | content parts): pydantic names both branches' types in the location
+        (
+            lambda d: d["steps"][0]["messages"][1].update(content=5),
+            [("steps[0].messages[1].content", "Input should be a valid string or a valid list")],
+        ),
+        # a model step has a `model` key and the discriminator tag `model`: the path is the file's
+        (
+            lambda d: d["steps"][0]["messages"][1].update(role="robot"),
+            [
+                (
+                    "steps[0].messages[1].role",
+                    "Input should be 'system', 'developer', 'user', 'assistant' or 'tool'",
+                )
+            ],
+        ),
+        # str | RegexRule: an object is meant as a rule, so the rule's own errors, not the string branch's
+        (
+            lambda d: d.update(expect={"output": {"must_contain": [5, {"regex": 3}, {"rx": "a"}]}}),
+            [
+                ("expect.output.must_contain[0]", "Input should be a valid string or a valid dictionary"),
+                ("expect.output.must_contain[1].regex", "Input should be a valid string"),
+                ("expect.output.must_contain[2].regex", "Field required"),
+                ("expect.output.must_contain[2].rx", "Extra inputs are not permitted"),
+            ],
+        ),
+        (
+            lambda d: d.update(expect={"tools": {"sequence": [{"name": "x", "match": {"tolerance": "a"}}]}}),
+            [
+                (
+                    "expect.tools.sequence[0].match.tolerance",
+                    "Input should be a valid number or a valid dictionary",
+                )
+            ],
+        ),
+        (lambda d: d["steps"].append(5), [("steps[4]", "Input should be a valid dictionary")]),
+    ],
+)
+def test_problem_paths_are_places_in_the_file_not_union_branches(tmp_path, mutate, problems):
+    from pytest_agenttrace.store import parse_json, validation_problems
+
+    document = refund_document()
+    mutate(document)
+    path = write(tmp_path / "bad.trace.json", document)
+    assert validation_problems(parse_json(path.read_bytes(), path), path) == problems
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    where, message = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    assert str(caught.value) == f"{path}: {where}: {message}{more}"
+
+
+def test_a_newer_minor_version_loads_when_it_uses_only_known_fields(tmp_path):
+    path = write(
+        tmp_path / "newer.trace.json",
+        refund_document(schema={"name": "pytest-agenttrace/fixture", "version": "1.7"}),
+    )
+    fixture = load_fixture(path)
+    assert fixture.format.version == "1.7"
+    assert dump_fixture(fixture) == path.read_bytes()  # nothing lost on a rewrite (`agenttrace mark`)
+
+
+def test_a_field_added_by_a_newer_minor_version_is_named_as_such(tmp_path):
+    document = refund_document(schema={"name": "pytest-agenttrace/fixture", "version": "1.7"})
+    document["steps"][1]["retries"] = 2
+    path = write(tmp_path / "newer.trace.json", document)
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == (
+        f"{path}: steps[1].retries: not a field of fixture format 1.0; the file is in format 1.7, "
+        "a newer minor version: upgrade pytest-agenttrace to read it"
+    )
+
+
+def test_a_newer_major_version_is_refused_before_its_content_is_judged(tmp_path):
+    document = refund_document(schema={"name": "pytest-agenttrace/fixture", "version": "2.0"})
+    document["steps"][1]["kind"] = "tool_invocation"  # whatever 2.0 changed
+    path = write(tmp_path / "new.trace.json", document)
+    with pytest.raises(
+        FixtureVersionError, match=r"new\.trace\.json: schema\.version: written in fixture format 2\.0"
+    ):
+        load_fixture(path)
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (1.0, 'expected a string "MAJOR.MINOR" (e.g. "1.0"), got the number 1.0'),
+        (1, 'expected a string "MAJOR.MINOR" (e.g. "1.0"), got the number 1'),
+        (True, 'expected a string "MAJOR.MINOR" (e.g. "1.0"), got true'),
+        (None, 'expected a string "MAJOR.MINOR" (e.g. "1.0"), got null'),
+        (["1", "0"], 'expected a string "MAJOR.MINOR" (e.g. "1.0"), got an array'),
+        ("v1", 'format version "v1" is not "MAJOR.MINOR" (e.g. "1.0")'),
+    ],
+)
+def test_a_version_that_is_not_a_version_string_is_named(tmp_path, version, message):
+    path = write(
+        tmp_path / "odd.trace.json",
+        refund_document(schema={"name": "pytest-agenttrace/fixture", "version": version}),
+    )
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f"{path}: schema.version: {message}"
+
+
+def test_a_missing_version_is_named(tmp_path):
+    path = write(tmp_path / "odd.trace.json", refund_document(schema={"name": "pytest-agenttrace/fixture"}))
+    with pytest.raises(FixtureError) as caught:
+        load_fixture(path)
+    assert str(caught.value) == f'{path}: schema.version: missing (expected "MAJOR.MINOR", e.g. "1.0")'

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..model import Fixture
 from ..store import atomic_write, dump_fixture, load_fixture
+from ._common import HelpFormatter, epilog
 
 
 def register(subparsers: Any) -> None:
@@ -20,6 +21,16 @@ def register(subparsers: Any) -> None:
             "that must stay fixed, the replay must pass its checks. golden: a good run whose tool path must "
             "keep matching. known-bad: a run that still fails; CI expects it to fail (strict xfail) and tells "
             "you to promote it the day it passes."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=epilog(
+            "0 marked, 2 a file that cannot be read or is not a valid fixture (then no file is rewritten), "
+            "or bad usage",
+            [
+                ('agenttrace mark fixtures/refund.trace.json --regression --reason "no approval"', ""),
+                ("agenttrace mark fixtures/refund.trace.json --known-bad --link https://ex.org/7", ""),
+                ("agenttrace mark fixtures/good-*.trace.json --golden", "several at once"),
+            ],
         ),
     )
     parser.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE", help="fixture file(s) to mark")
@@ -63,9 +74,8 @@ def run(args: argparse.Namespace) -> int:
         if args.reason is not None:
             update["reason"] = args.reason
         if args.link:
-            links = list(fixture.links or [])
-            links += [link for link in args.link if link not in links]
-            update["links"] = links
+            # each link once, in the order first given: the file's own, then the new ones
+            update["links"] = list(dict.fromkeys([*(fixture.links or []), *args.link]))
         marked = fixture.model_copy(update=update)
         atomic_write(path, dump_fixture(marked), force=True)
         print(f"{path}: {_describe(fixture, marked)}", file=sys.stderr)

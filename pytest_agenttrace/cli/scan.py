@@ -13,11 +13,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import FixtureError
+from ..errors import ConfigError, FixtureError
 from ..redact import Finding, detector_names, redact_text, scan_document, settings_from_config
-from ..store import discover, parse_json
+from ..store import parse_json
 from ..store.load import read_bytes
-from ._common import add_config_option, config_from
+from ._common import (
+    HelpFormatter,
+    add_config_option,
+    config_from,
+    epilog,
+    fixture_files,
+    missing_path,
+    report_nothing_found,
+)
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -26,7 +34,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "scan",
         help="find secrets and personal data in fixture files",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         description=(
             "Scan fixture files (*.trace.json) for secrets and personal data with the detectors the import\n"
             "redacts with: API keys and tokens, private keys, passwords in URLs, e-mail addresses, phone and\n"
@@ -35,13 +43,17 @@ def register(subparsers: Any) -> None:
             "Prints one line per finding, `FILE: JSON.PATH: DETECTOR`, never the value itself, and exits 1\n"
             "if there is any, so it can guard CI or a pre-commit hook."
         ),
-        epilog=(
-            "detectors: " + ", ".join(detector_names()) + "\n\n"
-            "exit codes: 0 clean, 1 findings, 2 a file or folder that cannot be read, or bad configuration\n\n"
-            "examples:\n"
-            "  agenttrace scan                       # the fixture folders of [tool.agenttrace]\n"
-            "  agenttrace scan fixtures/refund.trace.json\n"
-            "  agenttrace scan 'fixtures/**/*.trace.json' --disable phone"
+        epilog="detectors: "
+        + ", ".join(detector_names())
+        + "\n\n"
+        + epilog(
+            "0 clean, 1 findings, 2 a file or folder that cannot be read, bad configuration, an unknown "
+            "--disable detector, or no fixture file found at all",
+            [
+                ("agenttrace scan", "the fixture folders of [tool.agenttrace]"),
+                ("agenttrace scan fixtures/refund.trace.json", ""),
+                ("agenttrace scan 'fixtures/**/*.trace.json' --disable phone", ""),
+            ],
         ),
     )
     parser.add_argument(
@@ -65,18 +77,30 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
+    for name in args.disable:  # blamed on the command line, not on the configuration it is added to
+        try:
+            settings_from_config({"disable": [name]})  # the configuration's own rule for a detector name
+        except ConfigError:
+            detectors = ", ".join(detector_names())
+            print(
+                f"agenttrace scan: --disable {name}: unknown detector; detectors: {detectors}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     table = dict(config.redact)
     if args.disable:
         table["disable"] = [*table.get("disable", []), *args.disable]
     settings = settings_from_config(table)  # a ConfigError becomes one line and exit code 2
     entries = list(args.paths) or config.fixture_dirs()
-    for entry in args.paths:
-        if not any(ch in str(entry) for ch in "*?[") and not entry.exists():
-            print(f"agenttrace scan: {entry}: no such file or folder", file=sys.stderr)
-            return EXIT_USAGE
-    files = discover(entries)
+    missing = missing_path(args.paths)
+    if missing is not None:
+        print(f"agenttrace scan: {missing}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
     # a file named explicitly is scanned even without the .trace.json suffix
-    files += [p for p in args.paths if p.is_file() and p not in files]
+    files = fixture_files(args.paths, entries)
+    if not files:
+        report_nothing_found("scan", entries)
+        return EXIT_USAGE
     unreadable = 0
     dirty = 0
     findings = 0
@@ -97,16 +121,11 @@ def run(args: argparse.Namespace) -> int:
         findings += len(found)
         dirty += bool(found)
     if not args.quiet:
-        if not files:
-            print(
-                "agenttrace scan: no fixture files found in " + ", ".join(map(str, entries)), file=sys.stderr
-            )
-        else:
-            print(
-                f"{len(files)} file(s) scanned: {len(files) - dirty - unreadable} clean, "
-                f"{dirty} with {findings} finding(s), {unreadable} unreadable",
-                file=sys.stderr,
-            )
+        print(
+            f"{len(files)} file(s) scanned: {len(files) - dirty - unreadable} clean, "
+            f"{dirty} with {findings} finding(s), {unreadable} unreadable",
+            file=sys.stderr,
+        )
     if unreadable:
         return EXIT_USAGE
     return EXIT_FOUND if dirty else EXIT_OK

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..report.timeline import render_timeline
 from ..store import load_fixture
-from ._common import add_color_option, use_color
+from ._common import HelpFormatter, add_color_option, epilog, use_color
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +21,16 @@ def register(subparsers: Any) -> None:
             "Print a fixture as a timeline: each step's kind, name, key arguments, result summary, tokens "
             "and latency, with errors highlighted, followed by the run's totals. With --html, write the same "
             "as a page to open in a browser."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=epilog(
+            "0 shown (or the page written), 2 a file that cannot be read or is not a valid fixture, "
+            "or bad usage",
+            [
+                ("agenttrace show fixtures/refund.trace.json", ""),
+                ("agenttrace show fixtures/*.trace.json --color never", "several, for a log"),
+                ("agenttrace show fixtures/refund.trace.json --html refund.html", "an HTML page"),
+            ],
         ),
     )
     parser.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE", help="fixture file(s) to show")

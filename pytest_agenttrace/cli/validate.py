@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FixtureError
-from ..store import discover, parse_json, validation_problems
+from ..store import parse_json, validation_problems
 from ..store.load import read_bytes
-from ._common import add_config_option, config_from
+from ._common import (
+    HelpFormatter,
+    add_config_option,
+    config_from,
+    epilog,
+    fixture_files,
+    missing_path,
+    report_nothing_found,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +29,16 @@ def register(subparsers: Any) -> None:
             "Check fixture files (*.trace.json) against the fixture format: JSON syntax, format version, "
             "the JSON Schema and the model's own rules (unique step ids, parents before children). Prints one "
             "line per problem, naming the file and the JSON path, and exits 1 if there is any."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=epilog(
+            "0 every file valid, 1 a problem found (or no fixture file found at all), "
+            "2 a path that does not exist or bad configuration",
+            [
+                ("agenttrace validate", "the fixture folders of [tool.agenttrace]"),
+                ("agenttrace validate fixtures/refund.trace.json", "one file, any name"),
+                ("agenttrace validate 'fixtures/**/*.trace.json' -q", "a glob; problems only"),
+            ],
         ),
     )
     parser.add_argument(
@@ -37,11 +55,14 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     entries = list(args.paths) or config_from(args).fixture_dirs()
-    for entry in args.paths:
-        if not any(ch in str(entry) for ch in "*?[") and not entry.exists():
-            print(f"{entry}: no such file or folder", file=sys.stderr)
-            return 2
-    files = discover(entries)
+    missing = missing_path(args.paths)
+    if missing is not None:
+        print(f"{missing}: no such file or folder", file=sys.stderr)
+        return 2
+    files = fixture_files(args.paths, entries)
+    if not files:
+        report_nothing_found("validate", entries)
+        return 1
     bad = 0
     for path in files:
         try:
@@ -52,8 +73,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: {where}: {message}" if where else f"{path}: {message}")
         bad += bool(problems)
     if not args.quiet:
-        if not files:
-            print("no fixture files found in " + ", ".join(str(e) for e in entries), file=sys.stderr)
-        else:
-            print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
-    return 1 if bad or not files else 0
+        print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
+    return 1 if bad else 0

@@ -2,12 +2,19 @@
 
 It is the first thing a person looks at after an import, so it favours the questions they ask: which tool
 was called with which key arguments, what came back, where the error is, what it cost in tokens and time.
-Errors stand out (red when colour is on) so the failing step is found at a glance.
+Errors stand out (red when colour is on) so the failing step is found at a glance, and so do approvals'
+decisions (denied in red) with who made them.
+
+Everything printed from the fixture is trace content: text the agent, its tools and its users wrote. A
+control character in it would be acted on by the terminal (an escape sequence that rewrites the title,
+clears the screen or hides the rest of a line, a carriage return that overwrites what came before), so
+each is shown escaped (``\x1b``, ``\r``) instead; the only escape sequences written are the colours.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +38,26 @@ _KIND_STYLE = {
     "error": "red",
     "guardrail": "yellow",
 }
+
+
+#: What a terminal acts on: C0 controls, DEL, C1 controls (``\x9b`` is a one-byte CSI), and the
+#: bidirectional overrides that make text display in another order than it is stored.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_DECISION_STYLE = {"approved": "green", "denied": "red", "pending": "yellow"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape (``\x1b``, ``\r``)."""
+    return _CONTROL.sub(_escape, text)
 
 
 class _Painter:
@@ -74,7 +101,8 @@ def _detail(step: Step, width: int) -> str:
     if step.kind in ("tool", "approval"):
         arguments = step.arguments if step.arguments is not None else getattr(step, "arguments_text", None)
         text = call_text("", arguments, width // 2 + 10)[1:-1]  # the name is in its own column
-        if "result" in step.model_fields_set and step.error is None:
+        decided = step.kind == "approval" and step.decision is not None  # the decision says it: see _decision
+        if "result" in step.model_fields_set and step.error is None and not decided:
             text += " → " + short_json(step.result, width // 2)
         return clip(text, width)
     if step.kind == "handoff":
@@ -89,6 +117,14 @@ def _detail(step: Step, width: int) -> str:
     if step.kind == "plan":
         return short_json(step.content, width)
     return ""
+
+
+def _decision(step: Step, paint: _Painter) -> str:
+    """``→ denied by alice``: an approval's outcome and who decided, red when denied."""
+    if step.kind != "approval" or (step.decision is None and step.by is None):
+        return ""
+    text = "→ " + (step.decision or "decided") + (f" by {clip(printable(step.by), 40)}" if step.by else "")
+    return paint(text, _DECISION_STYLE.get(step.decision or "", "dim"))
 
 
 def _label(step: Step) -> str:
@@ -113,18 +149,21 @@ def render_timeline(fixture: Fixture, *, color: bool = False, width: int = 120) 
     lines: list[str] = []
     source = fixture.source
     head = [
-        paint(fixture.id, "bold"),
+        paint(printable(fixture.id), "bold"),
         paint(fixture.status, "red" if fixture.status == "known-bad" else "green"),
     ]
     if source is not None:
         head.append(
-            paint(f"from {source.format}" + (f" trace {source.trace_id}" if source.trace_id else ""), "dim")
+            paint(
+                printable(f"from {source.format}" + (f" trace {source.trace_id}" if source.trace_id else "")),
+                "dim",
+            )
         )
     lines.append("  ".join(head))
     if fixture.reason:
-        lines.append(f"reason: {fixture.reason}")
+        lines.append(f"reason: {printable(fixture.reason)}")
     if fixture.input is not None:
-        lines.append("input:  " + short_json(_text_of(fixture.input), width - 8))
+        lines.append("input:  " + printable(short_json(_text_of(fixture.input), width - 8)))
 
     starts = [s for s in (_start(step) for step in fixture.steps) if s is not None]
     origin = min(starts) if starts else None
@@ -138,16 +177,19 @@ def render_timeline(fixture: Fixture, *, color: bool = False, width: int = 120) 
         if step.kind == "model" and step.usage is not None:
             tokens = f"{step.usage.input_tokens or 0}/{step.usage.output_tokens or 0}"
         duration = _ms(step.timing.duration_ms if step.timing else None)
-        name = clip("  " * min(depth, 4) + _label(step), 24)
-        detail = _detail(step, max(20, width - 70))
+        name = clip("  " * min(depth, 4) + printable(_label(step)), 24)
+        detail = printable(_detail(step, max(20, width - 70)))
         kind = paint(f"{step.kind:<9}", _KIND_STYLE.get(step.kind, "dim"))
         line = f"{index:>3}  {offset:>8}  {kind} {name:<24} {tokens:>11} {duration:>8}  {detail}"
+        decision = _decision(step, paint)
+        if decision:
+            line = f"{line.rstrip()}  {decision}"
         if step.error is not None:
             error = ": ".join(p for p in (step.error.type, step.error.message) if p) or "error"
-            line += "  " + paint("✗ " + clip(error, 80), "red")
+            line += "  " + paint("✗ " + clip(printable(error), 80), "red")
         lines.append(line.rstrip())
     if "output" in fixture.model_fields_set:
-        lines.append("output: " + short_json(_text_of(fixture.output), width - 8))
+        lines.append("output: " + printable(short_json(_text_of(fixture.output), width - 8)))
     totals = fixture.totals
     if totals is not None:
         parts = [

@@ -9,7 +9,8 @@ anything from the file: it is JSON, checked against a schema.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,6 @@ from ..errors import FixtureError, FixtureVersionError
 from ..model import FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, STEP_KINDS, Fixture
 from ..model.versions import migrate, parse_version
 from .schema import fixture_json_schema
-
-_loads: Callable[[bytes], Any]
-try:  # orjson is optional: several times faster on big fixtures
-    import orjson
-
-    _loads = orjson.loads
-except ImportError:  # pragma: no cover - exercised when orjson is absent
-    _loads = json.loads
 
 
 def json_path(location: Iterable[str | int]) -> str:
@@ -48,21 +41,66 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
     return line, col
 
 
+class _DuplicateKey:
+    """Stands in for an object that has a key twice, so that the walk after parsing can name its path."""
+
+    __slots__ = ("key", "value")
+
+    def __init__(self, key: str, value: dict[str, Any]) -> None:
+        self.key = key
+        self.value = value
+
+
+def _first_duplicate(data: Any) -> tuple[list[str | int], str, int] | None:
+    """The path of the first object (in document order) with a duplicate key, the key, and how many there are."""
+    found: list[tuple[list[str | int], str]] = []
+    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    while stack:
+        location, value = stack.pop()
+        if isinstance(value, _DuplicateKey):
+            found.append((location, value.key))
+            value = value.value
+        if isinstance(value, dict):
+            stack.extend(([*location, k], v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(([*location, i], v) for i, v in reversed(list(enumerate(value))))
+    if not found:
+        return None
+    return found[0][0], found[0][1], len(found)
+
+
 def parse_json(raw: bytes, path: Path | str) -> Any:
-    """Parse JSON bytes; a syntax error names the line and column (or says the file was cut short)."""
-    try:
-        return _loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        pass
-    # Slow path, only for a broken file: the stdlib parser gives the more helpful message and position.
+    """Parse JSON bytes; a syntax error names the line and column (or says the file was cut short).
+
+    A key written twice in one object is an error naming the object's path: JSON parsers keep the last
+    value without a word, so a hand edit that added ``"status"`` next to the old one, or a merge that kept
+    both sides, would otherwise be replayed with whichever came last. The standard library's parser with
+    a pairs hook sees every pair and costs about what orjson does on a big file (tens of microseconds on a
+    small one).
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:
         raise FixtureError(
             f"not UTF-8 text ({bad.reason})", path=str(path), where=f"byte {bad.start}"
         ) from None
+    duplicates = False
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> Any:
+        nonlocal duplicates
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        duplicates = True
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                return _DuplicateKey(key, obj)
+            seen.add(key)
+        return obj  # pragma: no cover - unreachable: fewer keys than pairs means a repeat
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         end = len(text.rstrip())
         if exc.pos >= end or exc.msg.startswith("Unterminated string"):
@@ -76,6 +114,26 @@ def parse_json(raw: bytes, path: Path | str) -> Any:
         raise FixtureError(
             f"invalid JSON: {exc.msg}", path=str(path), where=f"line {line}, column {col}"
         ) from None
+    if duplicates:
+        first = _first_duplicate(data)
+        if first is not None:
+            location, key, count = first
+            more = f" (and {count - 1} more object(s) with a duplicate key)" if count > 1 else ""
+            raise FixtureError(
+                f"duplicate key {json.dumps(key, ensure_ascii=False)}{more}",
+                path=str(path),
+                where=json_path(location),
+            )
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    """A non-string JSON value as a person would name it: ``the number 1.0``, ``true``, ``an object``."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return f"the number {json.dumps(value)}"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def check_version(data: Any, path: Path | str) -> dict[str, Any]:
@@ -91,12 +149,27 @@ def check_version(data: Any, path: Path | str) -> dict[str, Any]:
             path=str(path),
             where="schema",
         )
-    version = schema.get("version")
+    if "version" not in schema:
+        raise FixtureError(
+            f'missing (expected "MAJOR.MINOR", e.g. "{FORMAT_VERSION}")',
+            path=str(path),
+            where="schema.version",
+        )
+    version = schema["version"]
+    if not isinstance(version, str):
+        raise FixtureError(
+            f'expected a string "MAJOR.MINOR" (e.g. "{FORMAT_VERSION}"), got {_json_kind(version)}',
+            path=str(path),
+            where="schema.version",
+        )
     try:
-        major, _minor = parse_version(version if isinstance(version, str) else "")
+        major, _minor = parse_version(version)
     except ValueError:
         raise FixtureError(
-            f"format version {version!r} is not MAJOR.MINOR", path=str(path), where="schema.version"
+            f'format version {json.dumps(version, ensure_ascii=False)} is not "MAJOR.MINOR" '
+            f'(e.g. "{FORMAT_VERSION}")',
+            path=str(path),
+            where="schema.version",
         ) from None
     if major > FORMAT_MAJOR:
         raise FixtureVersionError(
@@ -149,27 +222,121 @@ def _branch_error(error: jsonschema.ValidationError) -> jsonschema.ValidationErr
     return error
 
 
-def model_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    """``(json path, message)`` for each pydantic error, with the discriminator tags left out of paths."""
-    found = []
+_MISSING = object()
+#: Where a union was met (the clean location of its value) and the branch an error came from.
+_Union = tuple[tuple[str | int, ...], str | int]
+_INSTANCE_OF = re.compile(r" or instance of \w+| or object to extract fields from")
+
+
+def _real_location(
+    loc: Sequence[str | int], data: Any, error_type: str
+) -> tuple[list[str | int], _Union | None]:
+    """The place in ``data`` a pydantic error location points at, and the first union it went through.
+
+    Pydantic puts the branch of a union in the location: the tag of a discriminated union
+    (``steps.0.model.messages``) and, for a plain union, the branch's type (``content.str``,
+    ``must_contain.0.RegexRule.regex``, ``function-after[...]``). None of that is in the file, so the
+    location is walked through the document itself: a part that is a key or an index there is kept, a
+    step's kind right after its index is the tag, a part the document does not have is a branch name
+    (unless it is the last part of a "field required" error: the key the user has to add).
+    """
+    clean: list[str | int] = []
+    union: _Union | None = None
+    node: Any = data
+    tag_seen = False
+    for index, part in enumerate(loc):
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            clean.append(part)
+            node, tag_seen = node[part], False
+            continue
+        if isinstance(node, dict) and isinstance(part, str):
+            is_step = len(clean) >= 2 and clean[-2] == "steps" and isinstance(clean[-1], int)
+            if is_step and not tag_seen and part in STEP_KINDS and node.get("kind") == part:
+                tag_seen = True  # the discriminated union's tag: the kind, already in the file
+                continue
+            if part in node:
+                clean.append(part)
+                node, tag_seen = node[part], False
+                continue
+            if index == len(loc) - 1 and error_type == "missing":
+                clean.append(part)
+                node = _MISSING
+                continue
+        if union is None:
+            union = (tuple(clean), part)
+    return clean, union
+
+
+def _merge_alternatives(messages: list[str]) -> str:
+    """``Input should be a valid string`` + ``... a valid list`` -> ``... a valid string or a valid list``."""
+    prefix = "Input should be "
+    if all(m.startswith(prefix) for m in messages):
+        # "a valid number, unable to parse string as a number" -> "a valid number": the alternatives say it
+        wanted = [m.removeprefix(prefix).split(",")[0] for m in messages]
+        return prefix + " or ".join(dict.fromkeys(wanted))
+    return "; ".join(dict.fromkeys(messages))
+
+
+def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, str]]:
+    """``(json path, message)`` for each pydantic error, at the place in the file, without union branch names.
+
+    With the validated ``data`` the paths are the real locations (see :func:`_real_location`), and the
+    failures of a union's branches are told as one problem: when the value had the shape of one branch
+    (an object where a string or an object is allowed), that branch's errors; when it had none, one line
+    listing what would have been accepted. Without ``data`` only the step kinds are left out of paths.
+    """
+    # (path text for our own validators' errors, location, the union it went through, message)
+    located: list[tuple[str | None, list[str | int], _Union | None, str]] = []
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        # a discriminated union puts the tag in the path (steps.3.tool.arguments): leave it out
-        location = [
-            part
-            for i, part in enumerate(loc)
-            if not (part in STEP_KINDS and i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "steps")
-        ]
-        message = error["msg"]
+        message = _INSTANCE_OF.sub("", error["msg"])  # "or instance of RegexRule" is Python, not JSON
         if message.startswith("Value error, "):
             # our own validators put the path in the message: "steps[2].parent: ..."
             message = message.removeprefix("Value error, ")
-            if ": " in message and not location:
+            if ": " in message and not loc:
                 where, message = message.split(": ", 1)
-                found.append((where, message))
+                located.append((where, [], None, message))
                 continue
-        found.append((json_path(location), message))
-    return found
+        if data is _MISSING:
+            location = [
+                part
+                for i, part in enumerate(loc)
+                if not (
+                    part in STEP_KINDS and i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "steps"
+                )
+            ]
+            located.append((None, location, None, message))
+        else:
+            location, union = _real_location(loc, data, error["type"])
+            located.append((None, location, union, message))
+
+    # the branches of each union, by the place of the union, in order of appearance
+    branches: dict[tuple[str | int, ...], dict[str | int, list[tuple[list[str | int], str]]]] = {}
+    for _, location, union, message in located:
+        if union is not None:
+            branches.setdefault(union[0], {}).setdefault(union[1], []).append((location, message))
+    found: list[tuple[str, str]] = []
+    done: set[tuple[str | int, ...]] = set()
+    for given, location, union, message in located:
+        if union is None:
+            found.append((given or json_path(location), message))
+            continue
+        place = union[0]
+        if place in done:
+            continue
+        done.add(place)
+        alternatives = branches[place]
+        # a branch whose errors are inside the value is the one the value was meant for
+        inside = [
+            errors for errors in alternatives.values() if any(len(loc) > len(place) for loc, _ in errors)
+        ]
+        if inside:
+            for errors in inside:
+                found.extend((json_path(loc), msg) for loc, msg in errors)
+        else:
+            messages = [msg for errors in alternatives.values() for _, msg in errors]
+            found.append((json_path(list(place)), _merge_alternatives(messages)))
+    return list(dict.fromkeys(found))
 
 
 def validate_data(data: Any, path: Path | str) -> Fixture:
@@ -192,8 +359,30 @@ def _validated(data: Any, path: Path | str) -> tuple[Fixture | None, list[tuple[
     try:
         fixture = Fixture.model_validate(data)
     except ValidationError as exc:
-        return None, model_errors(exc)  # pydantic knows the step kinds, so its paths are the precise ones
+        problems = model_errors(exc, data)  # pydantic knows the step kinds, so its paths are the precise ones
+        return None, _newer_minor(data, problems)
     return fixture, schema_errors(data)  # what lax parsing let through (a number written as a string, say)
+
+
+def _newer_minor(data: dict[str, Any], problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """In a file of a newer minor version, an unknown field is one that version added: say so.
+
+    Minor versions only add optional fields, so such a file loads here as long as it uses none of them;
+    when it does, "Extra inputs are not permitted" would read as a broken file rather than an old reader.
+    """
+    version = data["schema"]["version"]
+    if parse_version(version) <= parse_version(FORMAT_VERSION):
+        return problems
+    return [
+        (
+            where,
+            f"not a field of fixture format {FORMAT_VERSION}; the file is in format {version}, a newer "
+            "minor version: upgrade pytest-agenttrace to read it"
+            if message == "Extra inputs are not permitted"
+            else message,
+        )
+        for where, message in problems
+    ]
 
 
 def strict_fixture(raw: bytes) -> Fixture | None:
