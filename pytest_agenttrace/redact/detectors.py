@@ -134,6 +134,18 @@ _JSON_VALUE = (
 )
 
 
+# An e-mail's domain. Its last label is not a file extension that no top-level domain is spelled like
+# (checked against the public suffix list), so an address written in a file name keeps the name's suffix:
+# `alice@example.com.trace.json` is `alice@example.com` then `.trace.json`, not one long domain.
+_FILE_EXTENSIONS = (
+    "json|jsonl|ndjson|gz|zst|xz|otlp|trace|runs|agents|log|logs|txt|yaml|yml|csv|tsv|toml|tmp|bak"
+)
+_EMAIL_DOMAIN = (
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!(?i:" + _FILE_EXTENSIONS + r")(?![A-Za-z0-9]))[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])"
+)
+
+
 def _names(*names: str) -> str:
     """Key names as a case-insensitive alternation, with `-` and `_` read alike (`x-api-key`, `x_api_key`)."""
     ordered = sorted(names, key=len, reverse=True)  # the longest first: `api_key` before `key`
@@ -364,14 +376,14 @@ DETECTORS: tuple[Detector, ...] = (
         (
             Alternative(
                 r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@"
-                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])",
+                + _EMAIL_DOMAIN,
                 family="at",
             ),
             # percent-encoded in a URL or form body: `jane%40example.com`, `bob%2Bbilling%40example.com`
             Alternative(
                 r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+-]))[A-Za-z0-9](?:[A-Za-z0-9._+-]|%2[Bb])"
                 r"{0,63}+%40"
-                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])",
+                + _EMAIL_DOMAIN,
                 family="at",
             ),
         ),
