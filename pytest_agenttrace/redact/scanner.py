@@ -72,6 +72,7 @@ class _Compiled:
     shrink: bool = False
     before: re.Pattern[str] | None = None  # rejects a candidate preceded by what it matches
     relabel: bool = False  # a value under a secret-named key: named as the token kind it is, if it is one
+    escaped: bool = False  # the value is a JSON string's whole content: its escapes are not split
 
 
 # Every match of the "key" group contains one of these (lower-cased): the gate that skips the group. A
@@ -193,6 +194,7 @@ class Scanner:
                     alternative.shrink,
                     re.compile(alternative.before) if alternative.before else None,
                     alternative.relabel,
+                    alternative.escaped,
                 )
                 self._alts[name] = compiled
                 alts, parts = by_family.setdefault(alternative.family, ({}, []))
@@ -288,7 +290,8 @@ class Scanner:
                 if alt.validator(value):
                     span_end = end
                     break
-        start, end = _escape_adjust(text, start, end)
+        if not alt.escaped:
+            start, end = _escape_adjust(text, start, end)
         value = text[start:end]
         if not value or self.settings.allowed(value):
             return Hit(start, end, "", "", span_start, span_end)  # allowed: kept, and skipped past

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pytest_agenttrace.redact import PLACEHOLDER, redact_document, scan_document
 from pytest_agenttrace.store import dumps_data
@@ -109,6 +110,40 @@ def test_secret_named_keys_inside_nested_json_are_redacted() -> None:
     for key in ("password", "api_key", "client_secret", "cookie", "Set-Cookie"):
         assert inner[key].encode() not in output, key
     assert scan_document(result.document) == []
+
+
+def test_secret_values_with_json_escapes_in_nested_json_are_replaced_whole() -> None:
+    """``\\n``, ``\\"``, ``\\\\`` and ``\\u00e9`` inside the value: the whole value goes, and the text still parses."""
+    values = {
+        "password": 'p"a\\ss\nw\u00f6rd',  # a quote, a backslash, a newline, a non-ASCII letter
+        "api_key": "zq\tplain\\",  # ends with a backslash: its escape is part of the value
+        "authorization": 'Bearer 9f8e"7d6c\\5b4a',
+        "client_secret": "caf\u00e9 cr\u00e8me",
+    }
+    inner = {**values, "note": 'kept "as is"\n'}
+    doc = {
+        "ascii": json.dumps(inner),
+        "unicode": json.dumps(inner, ensure_ascii=False),
+        "deeper": json.dumps({"body": json.dumps(inner)}),
+        "deepest": json.dumps({"wrap": json.dumps({"body": json.dumps(inner)})}),
+    }
+    result = redact_document(doc).document
+    levels = [
+        json.loads(result["ascii"]),
+        json.loads(result["unicode"]),
+        json.loads(json.loads(result["deeper"])["body"]),
+        json.loads(json.loads(json.loads(result["deepest"])["wrap"])["body"]),
+    ]
+    for redacted in levels:
+        assert redacted["note"] == inner["note"]
+        assert PLACEHOLDER.fullmatch(redacted["password"]), redacted
+        assert PLACEHOLDER.fullmatch(redacted["api_key"]), redacted
+        assert PLACEHOLDER.fullmatch(redacted["client_secret"]), redacted
+        assert re.fullmatch(r"Bearer <[A-Z_]+_[0-9]+>", redacted["authorization"]), redacted
+    output = dumps_data(result)
+    for fragment in ("w\\u00f6rd", "wörd", "a\\\\ss", "zq", "plain", "7d6c", "5b4a", "cr\\u00e8me", "crème"):
+        assert fragment.encode() not in output, fragment
+    assert scan_document(result) == []
 
 
 def test_phone_named_string_values_are_phones_when_they_read_as_one() -> None:
