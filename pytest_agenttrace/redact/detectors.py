@@ -420,7 +420,8 @@ DETECTORS: tuple[Detector, ...] = (
                 # the groups are explicit so "4111 1111 1111 1111 2 items" still ends after the card
                 r"[0-9](?<=(?<![A-Za-z0-9_.+/-])[2-6])(?:[0-9]{12,18}+|[0-9]{3}(?P<card_sep>[ -])"
                 r"(?:[0-9]{6}(?P=card_sep)[0-9]{5}|[0-9]{4}(?P=card_sep)[0-9]{4}(?P=card_sep)[0-9]{4}))"
-                + _NUM_END,
+                # or a float with no fraction, as a producer that writes every number as a double does
+                r"(?:(?=\.0++(?![0-9A-Za-z_.]))|" + _NUM_END + ")",
                 card_number_valid,
                 "digit",
             ),

@@ -45,11 +45,49 @@ def test_numbers_that_are_not_cards_or_phones_stay() -> None:
         "phone_count": 3,
         "phone": 12,  # too short to be a number
         "ok": True,
-        "price": 4111111111111111.0,  # a float is a measurement, not an id
+        "price": 4111111111111111.5,  # a float with a fraction is a measurement, not an id
+        "duration_ms": 5551234567.0,  # not under a phone-named key, too short for a card
+        "ratio": 0.25,
+        "nan": float("nan"),
     }
     result = redact_document(doc)
     assert result.document is doc
     assert scan_document(doc) == []
+
+
+def test_floats_with_no_fraction_are_numbers_like_integers() -> None:
+    """Producers that write every number as a double (JavaScript, OTLP ``doubleValue``) store ``5551234567.0``."""
+    nested = json.dumps({"card": float(CARD), "mobile": float(PHONE), "amount": 45.5, "n": [float(CARD), 2.0]})
+    doc = {
+        "arguments": {"card": float(CARD), "phone": float(PHONE), "amount": 45.0, "pin_password": 4321.0},
+        "result": nested,
+        "deeper": json.dumps({"body": nested}),
+        "input": "charge card 4111 1111 1111 1111 and call (555) 123-4567",
+    }
+    result = redact_document(doc)
+    # the same placeholders as the card and phone written as text: the digits are the same
+    assert result.document["arguments"] == {
+        "card": "<CARD_NUMBER_1>",
+        "phone": "<PHONE_1>",
+        "amount": 45.0,
+        "pin_password": "<PASSWORD_1>",
+    }
+    expected = {"card": "<CARD_NUMBER_1>", "mobile": "<PHONE_1>", "amount": 45.5, "n": ["<CARD_NUMBER_1>", 2.0]}
+    assert json.loads(result.document["result"]) == expected
+    assert json.loads(json.loads(result.document["deeper"])["body"]) == expected
+    assert result.document["input"] == "charge card <CARD_NUMBER_1> and call <PHONE_1>"
+    assert result.counts == {"card_number": 6, "password": 1, "phone": 4}
+    output = dumps_data(result.document)
+    assert str(CARD).encode() not in output
+    assert str(PHONE).encode() not in output
+    assert {(f.path, f.detector) for f in scan_document(doc)} >= {
+        ("arguments.card", "card_number"),
+        ("arguments.phone", "phone"),
+        ("arguments.pin_password", "password"),
+        ("result", "card_number"),
+        ("result", "phone"),
+    }
+    assert scan_document(result.document) == []
 
 
 def test_bare_numbers_in_nested_json_text_are_quoted_so_it_still_parses() -> None:
