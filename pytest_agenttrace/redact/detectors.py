@@ -396,15 +396,13 @@ DETECTORS: tuple[Detector, ...] = (
         "e-mail addresses",
         (
             Alternative(
-                r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@"
-                + _EMAIL_DOMAIN,
+                r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@" + _EMAIL_DOMAIN,
                 family="at",
             ),
             # percent-encoded in a URL or form body: `jane%40example.com`, `bob%2Bbilling%40example.com`
             Alternative(
                 r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+-]))[A-Za-z0-9](?:[A-Za-z0-9._+-]|%2[Bb])"
-                r"{0,63}+%40"
-                + _EMAIL_DOMAIN,
+                r"{0,63}+%40" + _EMAIL_DOMAIN,
                 family="at",
             ),
         ),

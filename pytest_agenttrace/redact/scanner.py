@@ -137,6 +137,7 @@ def _key_gate(lowered: str) -> bool:
 # that rules out the JSON text (``"a":"b"``) whose many colons would otherwise run the slow ipv6 pass.
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:")
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_BEARER_BEFORE = re.compile(r"(?<![A-Za-z0-9_-])(?i:bearer)\s+\Z")
 
 
 def _escape_adjust(text: str, start: int, end: int) -> tuple[int, int]:
@@ -211,6 +212,7 @@ class Scanner:
         self._digit = groups.get("digit")
         self._ipv6 = groups.get("ipv6")
         self._tokens = re.compile("|".join(token_parts)) if token_parts else None
+        self._bearer = settings.enabled("bearer_token")
         self._user = tuple(p for p in settings.patterns if p.name not in settings.disabled)
         self.min_length = 1 if self._user else 4
 
@@ -301,6 +303,14 @@ class Scanner:
             if inner is not None and inner.lastgroup:
                 kind = self._alts[inner.lastgroup]
                 detector, label = kind.detector, kind.label
+        if (
+            alt.relabel
+            and detector == alt.detector
+            and self._bearer
+            and _BEARER_BEFORE.search(text, max(0, start - 24), start) is not None
+        ):
+            # `"authorization": "Bearer abc"` counts as what it is, as it does outside nested JSON text
+            detector, label = "bearer_token", "BEARER_TOKEN"
         return Hit(start, end, detector, label, span_start, span_end)
 
     def _fallback(

@@ -38,7 +38,20 @@ __all__ = ["Finding", "path_set", "redact_tree", "scan_tree"]
 
 _LABELS = {d.name: d.label for d in DETECTORS}
 _NO_STATES: frozenset[State] = frozenset()
-_SCHEME = re.compile(r"(?i:bearer|basic|token|digest)\s+(?=\S)")
+_SCHEME = re.compile(r"(?i:(bearer)|basic|token|digest)\s+(?=\S)")
+
+
+def field_kind(value: str, detector: str, settings: RedactSettings) -> str:
+    """The detector a value replaced whole under a secret-named key counts as.
+
+    ``Bearer ...`` is a bearer token whatever key holds it and however short it is, so
+    ``{"authorization": "Bearer abc"}`` counts the same in a document and in JSON text nested in one.
+    """
+    if detector != "phone" and settings.enabled("bearer_token"):
+        scheme = _SCHEME.match(value)
+        if scheme is not None and scheme.group(1) is not None:
+            return "bearer_token"
+    return detector
 
 
 @dataclass(frozen=True)
@@ -193,6 +206,7 @@ class _Redactor:
             return result
         # `==`, not `is`: the cache hands back the first string object of that value, not this one
         if result == text and not is_masked(text) and not self.settings.allowed(text):
+            detector = field_kind(text, detector, self.settings)
             self.counts[detector] += 1
             scheme = _SCHEME.match(text)  # `Bearer abc`: the scheme stays, as the detectors keep it
             if scheme is not None:
@@ -343,7 +357,7 @@ def scan_tree(document: Any, settings: RedactSettings) -> list[Finding]:
                 and not settings.allowed(value)
                 and (field != "phone" or phone_field_valid(value))
             ):
-                found = (field,)
+                found = (field_kind(value, field, settings),)
             findings.extend(Finding(path or "(top level)", d) for d in found)
         elif type(value) is int or type(value) is float:
             number = number_detector(value, field, settings)

@@ -57,7 +57,9 @@ def test_numbers_that_are_not_cards_or_phones_stay() -> None:
 
 def test_floats_with_no_fraction_are_numbers_like_integers() -> None:
     """Producers that write every number as a double (JavaScript, OTLP ``doubleValue``) store ``5551234567.0``."""
-    nested = json.dumps({"card": float(CARD), "mobile": float(PHONE), "amount": 45.5, "n": [float(CARD), 2.0]})
+    nested = json.dumps(
+        {"card": float(CARD), "mobile": float(PHONE), "amount": 45.5, "n": [float(CARD), 2.0]}
+    )
     doc = {
         "arguments": {"card": float(CARD), "phone": float(PHONE), "amount": 45.0, "pin_password": 4321.0},
         "result": nested,
@@ -72,7 +74,12 @@ def test_floats_with_no_fraction_are_numbers_like_integers() -> None:
         "amount": 45.0,
         "pin_password": "<PASSWORD_1>",
     }
-    expected = {"card": "<CARD_NUMBER_1>", "mobile": "<PHONE_1>", "amount": 45.5, "n": ["<CARD_NUMBER_1>", 2.0]}
+    expected = {
+        "card": "<CARD_NUMBER_1>",
+        "mobile": "<PHONE_1>",
+        "amount": 45.5,
+        "n": ["<CARD_NUMBER_1>", 2.0],
+    }
     assert json.loads(result.document["result"]) == expected
     assert json.loads(json.loads(result.document["deeper"])["body"]) == expected
     assert result.document["input"] == "charge card <CARD_NUMBER_1> and call <PHONE_1>"
@@ -182,6 +189,32 @@ def test_secret_values_with_json_escapes_in_nested_json_are_replaced_whole() -> 
     for fragment in ("w\\u00f6rd", "wörd", "a\\\\ss", "zq", "plain", "7d6c", "5b4a", "cr\\u00e8me", "crème"):
         assert fragment.encode() not in output, fragment
     assert scan_document(result) == []
+
+
+def test_an_authorization_value_counts_as_what_it_is_at_every_level() -> None:
+    """``Bearer ...`` is a bearer token in a document and in JSON text nested in it; ``Basic ...`` a secret."""
+    headers = {
+        "authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "proxy-authorization": "Bearer short",
+        "x-api-key": "Basic Zm9vOmJhcg==",
+    }
+    for where in ("top", "nested", "deeper"):
+        doc: dict[str, object] = {
+            "top": {"attributes": headers},
+            "nested": {"attributes": json.dumps(headers)},
+            "deeper": {"attributes": json.dumps({"request": json.dumps({"headers": headers})})},
+        }
+        result = redact_document({where: doc[where]})
+        assert result.counts == {"bearer_token": 2, "secret": 1}, where
+        text = json.dumps(result.document)
+        assert "Bearer <BEARER_TOKEN_1>" in text
+        assert "Bearer <BEARER_TOKEN_2>" in text
+        assert "9f8e7d6c5b4a39281706f5e4d3c2b1a0" not in text
+        assert "short" not in text
+        assert "Basic <SECRET_1>" in text
+        assert "Zm9vOmJhcg" not in text
+        # scan names the same detectors the import counts
+        assert {f.detector for f in scan_document({where: doc[where]})} == {"bearer_token", "secret"}, where
 
 
 def test_phone_named_string_values_are_phones_when_they_read_as_one() -> None:
