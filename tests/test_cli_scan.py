@@ -123,6 +123,6 @@ def test_scan_flags_a_secret_in_the_file_name_without_printing_it(tmp_path: Path
     clean.rename(leaky)
     result = _agenttrace("scan", str(leaky), cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    # an e-mail address swallows the name's suffix (`.trace.json` reads as more of its domain)
-    assert result.stdout.splitlines() == [f"{leaky.parent / '<EMAIL_1>'}: (file name): email"]
+    # the name's suffix is not read as more of the e-mail's domain: it stays visible
+    assert result.stdout.splitlines() == [f"{leaky.parent / '<EMAIL_1>.trace.json'}: (file name): email"]
     assert EMAIL not in result.stdout + result.stderr

@@ -330,8 +330,14 @@ class ImportRun:
         document["steps"] = trace.steps
         if trace.has_output:
             document["output"] = trace.output
+        # the export's file name is data too (`alice@example.com.otlp.json`): it goes through the same
+        # redaction as the trace, with the same placeholders, and is taken back out for `source.file`
+        original: dict[str, Any] = {}
+        if isinstance(trace, ImportedFixture):
+            original = trace.document.get("source") or {}
+        document["source"] = {"file": original.get("file", self.path.name)}
         if trace.attributes:
-            document["source"] = {"attributes": trace.attributes}
+            document["source"]["attributes"] = trace.attributes
 
         redaction: dict[str, Any] = {"enabled": settings.redact}
         if settings.redact:
@@ -347,14 +353,16 @@ class ImportRun:
                 dropped += before.get("dropped") or 0
             redaction["counts"] = counts
             redaction["dropped"] = dropped
-        attributes = (document.pop("source", None) or {}).get("attributes")
+        redacted_source = document.pop("source")
+        attributes = redacted_source.get("attributes")
 
-        source: dict[str, Any] = {"format": trace.format, "trace_id": trace.trace_id, "file": self.path.name}
-        if isinstance(trace, ImportedFixture):
-            original = trace.document.get("source") or {}
-            source["file"] = original.get("file", self.path.name)
-            if "trace_id" not in original:
-                source.pop("trace_id")
+        source: dict[str, Any] = {
+            "format": trace.format,
+            "trace_id": trace.trace_id,
+            "file": redacted_source["file"],
+        }
+        if isinstance(trace, ImportedFixture) and "trace_id" not in original:
+            source.pop("trace_id")
         source["importer"] = f"pytest-agenttrace {__version__}"
         source["redaction"] = redaction
         if attributes:

@@ -48,6 +48,7 @@ class Alternative:
     shrink: bool = False  # on rejection, retry without trailing groups ("+44 20 7946 0958 1000 items")
     before: str | None = None  # a candidate preceded by text matching this (ending with \Z) is rejected
     relabel: bool = False  # a token found by this one counts as its own kind (an sk- key under "api_key")
+    escaped: bool = False  # `v` is a whole JSON string's content, escapes included: never trimmed
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,34 @@ _NUM_END = r"(?![A-Za-z0-9_]|[.,:/-][0-9])"
 # colon and a string value, the value being `v` (after an HTTP auth scheme, which is kept); the key's dotted
 # prefix (`http.request.header.`) is allowed.
 _JSON_KEY = r'"(?:[A-Za-z0-9_.-]{0,120}\.)?'
-_JSON_VALUE = (
-    r"""\\{0,7}"\s*:\s*\\{0,7}"(?:(?i:bearer|basic|token|digest)\s++)?(?P<v>[^"\\]{1,4096}+)\\{0,7}\""""
+
+
+def _json_value(q: str) -> str:
+    r"""The colon and string value after a quoted key, the value's content (escapes and all) being ``v``.
+
+    The text may be JSON nested ``k`` levels deep, where its own quotes are preceded by ``d = 2**k - 1``
+    backslashes (captured as group ``q``, from the key's closing quote) and each backslash of the
+    innermost string by ``2**k``. So the value ends at the first quote preceded by ``d + m * (2d + 2)``
+    backslashes (an even number of innermost ones); any other quote (``\"``, ``\\\"``), and ``\n``,
+    ``\\``, ``\u00e9``, is content, and the whole value is replaced, leaving the nested JSON valid.
+    """
+    chunk = rf"(?P={q})(?P={q})\\\\"  # one innermost backslash pair (`\\`), at this level
+    close = rf'(?:{chunk})*+(?P={q})"'
+    return (
+        rf'(?P<{q}>\\{{0,7}})"\s*:\s*(?P={q})"(?:(?i:bearer|basic|token|digest)\s++)?'
+        rf'(?P<v>(?:[^"\\]++|\\++(?!")|(?!{close})\\++"|(?:{chunk})++(?=(?P={q})")){{1,4096}}+){close}'
+    )
+
+
+# An e-mail's domain. Its last label is not a file extension that no top-level domain is spelled like
+# (checked against the public suffix list), so an address written in a file name keeps the name's suffix:
+# `alice@example.com.trace.json` is `alice@example.com` then `.trace.json`, not one long domain.
+_FILE_EXTENSIONS = (
+    "json|jsonl|ndjson|gz|zst|xz|otlp|trace|runs|agents|log|logs|txt|yaml|yml|csv|tsv|toml|tmp|bak"
+)
+_EMAIL_DOMAIN = (
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!(?i:" + _FILE_EXTENSIONS + r")(?![A-Za-z0-9]))[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])"
 )
 
 
@@ -319,7 +346,10 @@ DETECTORS: tuple[Detector, ...] = (
             # `"db_password": "two words"` in JSON text nested in a string: the whole value, as for a key
             # of the document itself (see field_detector)
             Alternative(
-                r'"[A-Za-z0-9_.-]{0,120}' + _names(*_PASSWORD_KEYS) + _JSON_VALUE, _field_value, relabel=True
+                r'"[A-Za-z0-9_.-]{0,120}' + _names(*_PASSWORD_KEYS) + _json_value("pw_q"),
+                _field_value,
+                relabel=True,
+                escaped=True,
             ),
         ),
     ),
@@ -337,7 +367,10 @@ DETECTORS: tuple[Detector, ...] = (
                 _has_digit,
             ),
             Alternative(
-                _JSON_KEY + _names(*_SECRET_KEYS, *_AWS_SECRET_KEYS) + _JSON_VALUE, _field_value, relabel=True
+                _JSON_KEY + _names(*_SECRET_KEYS, *_AWS_SECRET_KEYS) + _json_value("secret_q"),
+                _field_value,
+                relabel=True,
+                escaped=True,
             ),
             # HTTP headers written out as text: `Cookie: a=b; c=d`, `X-Api-Key: ...`
             Alternative(
@@ -363,15 +396,13 @@ DETECTORS: tuple[Detector, ...] = (
         "e-mail addresses",
         (
             Alternative(
-                r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@"
-                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])",
+                r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}+@" + _EMAIL_DOMAIN,
                 family="at",
             ),
             # percent-encoded in a URL or form body: `jane%40example.com`, `bob%2Bbilling%40example.com`
             Alternative(
                 r"(?:(?<=%[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+-]))[A-Za-z0-9](?:[A-Za-z0-9._+-]|%2[Bb])"
-                r"{0,63}+%40"
-                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9-]*\.[A-Za-z])",
+                r"{0,63}+%40" + _EMAIL_DOMAIN,
                 family="at",
             ),
         ),
@@ -387,7 +418,8 @@ DETECTORS: tuple[Detector, ...] = (
                 # the groups are explicit so "4111 1111 1111 1111 2 items" still ends after the card
                 r"[0-9](?<=(?<![A-Za-z0-9_.+/-])[2-6])(?:[0-9]{12,18}+|[0-9]{3}(?P<card_sep>[ -])"
                 r"(?:[0-9]{6}(?P=card_sep)[0-9]{5}|[0-9]{4}(?P=card_sep)[0-9]{4}(?P=card_sep)[0-9]{4}))"
-                + _NUM_END,
+                # or a float with no fraction, as a producer that writes every number as a double does
+                r"(?:(?=\.0++(?![0-9A-Za-z_.]))|" + _NUM_END + ")",
                 card_number_valid,
                 "digit",
             ),

@@ -72,6 +72,7 @@ class _Compiled:
     shrink: bool = False
     before: re.Pattern[str] | None = None  # rejects a candidate preceded by what it matches
     relabel: bool = False  # a value under a secret-named key: named as the token kind it is, if it is one
+    escaped: bool = False  # the value is a JSON string's whole content: its escapes are not split
 
 
 # Every match of the "key" group contains one of these (lower-cased): the gate that skips the group. A
@@ -136,6 +137,7 @@ def _key_gate(lowered: str) -> bool:
 # that rules out the JSON text (``"a":"b"``) whose many colons would otherwise run the slow ipv6 pass.
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{1,4}:")
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_BEARER_BEFORE = re.compile(r"(?<![A-Za-z0-9_-])(?i:bearer)\s+\Z")
 
 
 def _escape_adjust(text: str, start: int, end: int) -> tuple[int, int]:
@@ -193,6 +195,7 @@ class Scanner:
                     alternative.shrink,
                     re.compile(alternative.before) if alternative.before else None,
                     alternative.relabel,
+                    alternative.escaped,
                 )
                 self._alts[name] = compiled
                 alts, parts = by_family.setdefault(alternative.family, ({}, []))
@@ -209,6 +212,7 @@ class Scanner:
         self._digit = groups.get("digit")
         self._ipv6 = groups.get("ipv6")
         self._tokens = re.compile("|".join(token_parts)) if token_parts else None
+        self._bearer = settings.enabled("bearer_token")
         self._user = tuple(p for p in settings.patterns if p.name not in settings.disabled)
         self.min_length = 1 if self._user else 4
 
@@ -288,7 +292,8 @@ class Scanner:
                 if alt.validator(value):
                     span_end = end
                     break
-        start, end = _escape_adjust(text, start, end)
+        if not alt.escaped:
+            start, end = _escape_adjust(text, start, end)
         value = text[start:end]
         if not value or self.settings.allowed(value):
             return Hit(start, end, "", "", span_start, span_end)  # allowed: kept, and skipped past
@@ -298,6 +303,14 @@ class Scanner:
             if inner is not None and inner.lastgroup:
                 kind = self._alts[inner.lastgroup]
                 detector, label = kind.detector, kind.label
+        if (
+            alt.relabel
+            and detector == alt.detector
+            and self._bearer
+            and _BEARER_BEFORE.search(text, max(0, start - 24), start) is not None
+        ):
+            # `"authorization": "Bearer abc"` counts as what it is, as it does outside nested JSON text
+            detector, label = "bearer_token", "BEARER_TOKEN"
         return Hit(start, end, detector, label, span_start, span_end)
 
     def _fallback(

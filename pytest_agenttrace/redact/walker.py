@@ -15,8 +15,8 @@ whole when no detector found anything in it, unless it is already masked (``***`
 under a phone-named key (``phone``, ``mobile``, ``tel``) when it reads as a phone number.
 
 Numbers are data too: a card number or a phone number stored as a JSON number (``{"card":
-4111111111111111}``, ``{"mobile": 5551234567}``) is replaced by its placeholder, a string. Only integers
-of 13 digits or more can be cards, and only those under a phone- or secret-named key are looked at
+4111111111111111}``, ``{"mobile": 5551234567}``, also as a float, ``5551234567.0``) is replaced by its
+placeholder, a string. Only numbers of 13 digits or more can be cards, and only those under a phone- or secret-named key are looked at
 otherwise, so the token counts and timings that make up most numbers cost one comparison each.
 """
 
@@ -38,7 +38,20 @@ __all__ = ["Finding", "path_set", "redact_tree", "scan_tree"]
 
 _LABELS = {d.name: d.label for d in DETECTORS}
 _NO_STATES: frozenset[State] = frozenset()
-_SCHEME = re.compile(r"(?i:bearer|basic|token|digest)\s+(?=\S)")
+_SCHEME = re.compile(r"(?i:(bearer)|basic|token|digest)\s+(?=\S)")
+
+
+def field_kind(value: str, detector: str, settings: RedactSettings) -> str:
+    """The detector a value replaced whole under a secret-named key counts as.
+
+    ``Bearer ...`` is a bearer token whatever key holds it and however short it is, so
+    ``{"authorization": "Bearer abc"}`` counts the same in a document and in JSON text nested in one.
+    """
+    if detector != "phone" and settings.enabled("bearer_token"):
+        scheme = _SCHEME.match(value)
+        if scheme is not None and scheme.group(1) is not None:
+            return "bearer_token"
+    return detector
 
 
 @dataclass(frozen=True)
@@ -69,10 +82,19 @@ def _field_of(key: str, scanner: Scanner) -> str | None:
 _CARD_MIN = 10**12  # the smallest 13-digit number: below it, an integer cannot be a card number
 
 
-def number_detector(value: int, field: str | None, settings: RedactSettings) -> str | None:
-    """The detector that finds the integer ``value`` (stored under a key whose field detector is ``field``)."""
+def number_detector(value: int | float, field: str | None, settings: RedactSettings) -> str | None:
+    """The detector that finds the number ``value`` (stored under a key whose field detector is ``field``).
+
+    A float with no fraction is read as the integer it is: a producer that stores every number as a double
+    (JavaScript, OTLP's ``doubleValue``, a spreadsheet export) writes ``5551234567.0`` and
+    ``4111111111111111.0``, whose digits are the phone or card all the same.
+    """
     if field is None and -_CARD_MIN < value < _CARD_MIN:
         return None
+    if type(value) is float:
+        if not value.is_integer():  # a measurement (and NaN, infinity)
+            return None
+        value = int(value)
     text = str(value)
     if settings.allowed(text):
         return None
@@ -85,20 +107,35 @@ def number_detector(value: int, field: str | None, settings: RedactSettings) -> 
     return None
 
 
-def _bare_number(text: str, start: int, end: int) -> str | None:
-    """The quote to put around a replacement of a number that stands bare in JSON text, else None.
+_FRACTION = re.compile(r"\.0+(?![0-9eE])")
+
+
+def _bare_number(text: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """How to replace a number that stands bare in JSON text: ``(quote, digits end, number end)``, else None.
 
     ``{"card": 4111111111111111}`` nested in a string must become ``{"card": "<CARD_NUMBER_1>"}``, or the
     nested text stops being JSON. The quote is written as the nearest quote before it is (``"``, ``\\"``,
-    ...), which is the escaping level of the JSON text the number is in.
+    ...), which is the escaping level of the JSON text the number is in. A float with no fraction
+    (``5551234567.0``, as a producer that writes every number as a double does) is replaced up to its
+    end, the placeholder being that of its digits (``text[start:digits end]``).
     """
     value = text[start:end]
+    whole, dot, fraction = value.partition(".")
+    digits_end = number_end = end
+    if dot:  # the match took the fraction in (a value under a phone-named key)
+        if not fraction or fraction.strip("0"):
+            return None
+        value, digits_end = whole, start + len(whole)
+    else:
+        zeros = _FRACTION.match(text, end)
+        if zeros is not None:
+            number_end = zeros.end()
     if not value.lstrip("+-").isdigit():
         return None
     before = start - 1
     while before >= 0 and text[before] in " \t\r\n":
         before -= 1
-    after = end
+    after = number_end
     while after < len(text) and text[after] in " \t\r\n":
         after += 1
     if before < 0 or text[before] not in ":,[" or (after < len(text) and text[after] not in ",}]"):
@@ -107,7 +144,7 @@ def _bare_number(text: str, start: int, end: int) -> str | None:
     escapes = 0
     while quote - escapes - 1 >= 0 and text[quote - escapes - 1] == "\\":
         escapes += 1
-    return "\\" * escapes + '"'
+    return "\\" * escapes + '"', digits_end, number_end
 
 
 class _Redactor:
@@ -152,10 +189,13 @@ class _Redactor:
         json_text = text.lstrip()[:1] in ("{", "[")
         for hit in hits:
             pieces.append(text[last : hit.start])
-            placeholder = self.placeholders.get(hit.label, text[hit.start : hit.end])
-            quote = _bare_number(text, hit.start, hit.end) if json_text else None
-            pieces.append(placeholder if quote is None else quote + placeholder + quote)
-            last = hit.end
+            bare = _bare_number(text, hit.start, hit.end) if json_text else None
+            if bare is None:
+                pieces.append(self.placeholders.get(hit.label, text[hit.start : hit.end]))
+                last = hit.end
+            else:
+                quote, digits_end, last = bare
+                pieces.append(quote + self.placeholders.get(hit.label, text[hit.start : digits_end]) + quote)
         pieces.append(text[last:])
         return "".join(pieces)
 
@@ -166,6 +206,7 @@ class _Redactor:
             return result
         # `==`, not `is`: the cache hands back the first string object of that value, not this one
         if result == text and not is_masked(text) and not self.settings.allowed(text):
+            detector = field_kind(text, detector, self.settings)
             self.counts[detector] += 1
             scheme = _SCHEME.match(text)  # `Bearer abc`: the scheme stays, as the detectors keep it
             if scheme is not None:
@@ -173,19 +214,21 @@ class _Redactor:
             return self.placeholders.get(_LABELS[detector], text)
         return result
 
-    def number(self, value: int, field: str | None) -> int | str:
-        """An integer, or the placeholder of the card or phone number (or numeric secret) it is."""
+    def number(self, value: int | float, field: str | None) -> int | float | str:
+        """A number, or the placeholder of the card or phone number (or numeric secret) it is."""
         detector = number_detector(value, field, self.settings)
         if detector is None:
             return value
         self.counts[detector] += 1
-        return self.placeholders.get(_LABELS[detector], str(value))
+        # a float's digits as the integer it is: the card written as 4111111111111111.0 and as text
+        # get one placeholder
+        return self.placeholders.get(_LABELS[detector], str(int(value)))
 
     def node(self, value: Any, field: str | None, states: frozenset[State]) -> Any:
         kind = type(value)
         if kind is str:
             return self.text(value) if field is None else self.field_text(value, field)
-        if kind is int:
+        if kind is int or kind is float:
             return self.number(value, field)
         if kind is dict:
             return self.mapping(value, states)
@@ -234,7 +277,7 @@ class _Redactor:
                 new_item = self._plain_mapping(item)
             elif kind is list:
                 new_item = self.sequence(item, field_of(key), _NO_STATES)
-            elif kind is int:
+            elif kind is int or kind is float:
                 new_item = self.number(item, field_of(key))
             else:
                 new_item = item
@@ -314,9 +357,9 @@ def scan_tree(document: Any, settings: RedactSettings) -> list[Finding]:
                 and not settings.allowed(value)
                 and (field != "phone" or phone_field_valid(value))
             ):
-                found = (field,)
+                found = (field_kind(value, field, settings),)
             findings.extend(Finding(path or "(top level)", d) for d in found)
-        elif type(value) is int:
+        elif type(value) is int or type(value) is float:
             number = number_detector(value, field, settings)
             if number is not None:
                 findings.append(Finding(path or "(top level)", number))

@@ -89,6 +89,9 @@ IN_CONTEXT: dict[str, list[tuple[str, str, str]]] = {
             "cHJveHk6aHVudGVyMg",
             "Proxy-Authorization: Basic ",
         ),
+        # `Bearer ...` under a secret-named key in nested JSON text counts as a bearer token, as it does
+        # in a document, however short
+        ('{"Authorization": "Bearer short"}', "short", '{"Authorization": "Bearer '),
     ],
     "password": [
         (
@@ -119,7 +122,7 @@ IN_CONTEXT: dict[str, list[tuple[str, str, str]]] = {
         ('{"token": "abc"}', '"abc"', '{"token": "'),
         ('{\\"secret\\": \\"plain words\\"}', "plain words", '{\\"secret\\": \\"'),
         ('{"http.request.header.cookie": "a=b"}', '"a=b"', '{"http.request.header.cookie": "'),
-        ('{"Authorization": "Bearer short"}', "short", '{"Authorization": "Bearer '),
+        ('{"Authorization": "Token plain"}', "plain", '{"Authorization": "Token '),
     ],
     "private_key": [
         (
