@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..checks.prices import PriceTable
 from ..config import Config, load_config
 from ..errors import AgentTraceError, ConfigError, FixtureError
 from ..model import FORMAT_VERSION, Fixture, Policy
@@ -26,7 +27,7 @@ from ..replay.inputs import agent_input
 from ..replay.patching import Patches
 from ..replay.replayer import Replayer
 from ..store import SUFFIX, discover, load_fixture
-from .checking import load_global_policies
+from .checking import load_global_policies, render
 from .items import FixtureFile, FixtureItem, fixture_name
 from .options import Options, read_options
 from .update import UpdateQueue
@@ -51,9 +52,16 @@ class AgentTraceSession:
     name = "agenttrace-session"
 
     def __init__(
-        self, config: pytest.Config, settings: Config, options: Options, policies: list[Policy]
+        self,
+        config: pytest.Config,
+        settings: Config,
+        options: Options,
+        policies: list[Policy],
+        prices: PriceTable | None = None,
     ) -> None:
         self.config = config
+        #: ``[tool.agenttrace.prices]`` over the defaults: for the cost budget and the replay cost line.
+        self.prices = prices if prices is not None else PriceTable()
         self.settings = settings
         self.options = options
         self.update = options.update
@@ -76,9 +84,11 @@ class AgentTraceSession:
             )
             options = read_options(config, settings)
             policies = load_global_policies(settings.policies_path())
+            where = f"{settings.path}: [tool.agenttrace.prices]" if settings.path else "[tool.agenttrace.prices]"
+            prices = PriceTable.from_config(settings.prices, where=where)
         except AgentTraceError as exc:
             raise pytest.UsageError(str(exc)) from None
-        return cls(config, settings, options, policies)
+        return cls(config, settings, options, policies, prices)
 
     # -- fixture files ------------------------------------------------------------------------------------
 
@@ -176,8 +186,10 @@ class AgentTraceSession:
         item.stash[INFO_KEY] = info
         return info
 
-    def new_replayer(self, fixture: Fixture, match: Any = None) -> Replayer:
-        return Replayer(fixture, match=match, live_model=self.options.live_model, drift=self.options.drift)
+    def new_replayer(self, fixture: Fixture, match: Any = None, overrides: Any = None) -> Replayer:
+        return Replayer(
+            fixture, match=match, live_model=self.options.live_model, drift=self.options.drift, overrides=overrides
+        )
 
     def run_zero_code(self, item: FixtureItem) -> None:
         fixture = self.load(item.path)
@@ -191,17 +203,15 @@ class AgentTraceSession:
             problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
         if problem is not None:
             pytest.fail(problem, pytrace=False)
-        attempts = []
-        for _ in range(self.options.repeat):
-            replayer = self.new_replayer(fixture)
+        argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
+
+        def replay(overrides: Mapping[int, Any] | None = None) -> Attempt:
+            replayer = self.new_replayer(fixture, overrides=overrides)
             attempt = Attempt(replayer)
             try:
                 patches = Patches(replayer, model=settings.model, tools=settings.tools)
             except (ConfigError, TypeError) as exc:
-                problem = f"agenttrace: [tool.agenttrace]: {exc}"
-            if problem is not None:
-                pytest.fail(problem, pytrace=False)
-            argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
+                pytest.fail(f"agenttrace: [tool.agenttrace]: {exc}", pytrace=False)
             with replayer.activate(), patches, self.adapter(replayer):
                 try:
                     output = call_entrypoint(entrypoint, argument)
@@ -209,8 +219,51 @@ class AgentTraceSession:
                     attempt.error = exc
                 else:
                     replayer.finish(output)
-            attempts.append(self.judge(attempt, fixture))
+            return attempt
+
+        attempts = []
+        for number in range(self.options.repeat):
+            attempt = self.judge(replay(), fixture)
+            if number == 0:
+                self.fuzz(attempt, fixture, replay, info)
+            attempts.append(attempt)
         self.finish(item, attempts, fixture, item.path, info)
+
+    def fuzz(
+        self,
+        attempt: Attempt,
+        fixture: Fixture,
+        replay: Callable[[Mapping[int, Any]], Attempt],
+        info: dict[str, Any],
+    ) -> None:
+        """``expect.fuzz``: replay again with varied tool results; a failing example fails ``attempt``.
+
+        Runs only on a replay that passed (a plain failure says more than its variations). ``replay``
+        replays the fixture with the recorded steps it is given answered otherwise
+        (``Replayer(overrides=...)``); a call it cannot answer fails the example.
+        """
+        if not attempt.passed or fixture.expect is None or fixture.expect.fuzz is None:
+            return
+        from ..checks.fuzz import run_fuzz
+        from ..replay.run import ActualRun
+
+        def replay_once(overrides: Mapping[int, Any]) -> ActualRun:
+            varied = replay(overrides)
+            if varied.replayer.misses:
+                raise varied.replayer.misses[0]
+            run = varied.replayer.run
+            run.error = varied.error
+            return run
+
+        result = run_fuzz(
+            fixture, replay_once, policies=self.policies, prices=self.prices, seed=self.options.fuzz_seed
+        )
+        info["fuzz"] = {"seed": result.seed, "examples": result.examples, "ok": result.ok}
+        if result.ok:
+            return
+        run = result.run if result.run is not None else attempt.replayer.run
+        attempt.failures = list(result.failures)
+        attempt.problems.append(render(fixture, run, result.failures, verbose=self.options.verbose))
 
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
         """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""
@@ -224,7 +277,7 @@ class AgentTraceSession:
             pytest.fail(f"agenttrace: [tool.agenttrace] adapter: {exc}", pytrace=False)
 
     def judge(self, attempt: Attempt, fixture: Fixture) -> Attempt:
-        return judge(attempt, fixture=fixture, policies=self.policies, options=self.options)
+        return judge(attempt, fixture=fixture, policies=self.policies, options=self.options, prices=self.prices)
 
     def finish(
         self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, path: Path, info: dict[str, Any]

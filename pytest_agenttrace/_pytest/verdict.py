@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from ..checks.prices import PriceTable
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
@@ -74,6 +75,7 @@ def judge(
     fixture: Fixture,
     policies: list[Policy],
     options: Options,
+    prices: PriceTable | None = None,
 ) -> Attempt:
     """Fill ``attempt.problems`` (rendered text sections) from the replay and the checks."""
     replayer = attempt.replayer
@@ -90,7 +92,7 @@ def judge(
             attempt.updated_expect = updated_expect(fixture, replayer)
             if attempt.updated_expect is not None:
                 checked = fixture.model_copy(update={"expect": Expect.model_validate(attempt.updated_expect)})
-        failures = evaluate(checked, replayer.run, policies=policies, golden=golden)
+        failures = evaluate(checked, replayer.run, policies=policies, golden=golden, prices=prices)
         attempt.failures = list(failures)
         if failures:
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
