@@ -75,6 +75,7 @@ class AgentTraceSession:
         self._named: frozenset[Path] | None = None
         self._collected: set[Path] = set()
         self._fixtures: dict[Path, Fixture | FixtureError] = {}
+        self._warned: set[str] = set()
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> AgentTraceSession:
@@ -175,6 +176,13 @@ class AgentTraceSession:
         metafunc.parametrize("agenttrace_replay", paths, ids=[fixture_name(p) for p in paths], indirect=True)
 
     # -- running ----------------------------------------------------------------------------------------------
+
+    def warn_once(self, key: str, item: pytest.Item, message: str) -> None:
+        """A ``PytestWarning`` shown once per ``key`` and session, not once per fixture of a test."""
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        item.warn(pytest.PytestWarning(message))
 
     def record_info(self, item: pytest.Item, fixture: Fixture) -> dict[str, Any]:
         """JUnit XML properties and the per-test data that travels on the report."""
@@ -321,12 +329,10 @@ class AgentTraceSession:
             return (yield)
         try:
             result = yield
-        except AgentTraceError as exc:
-            replay.conclude(item, error=exc)
-            raise
         except Exception as exc:
-            replay.conclude(item, error=exc)
-            raise
+            if not replay.conclude(item, error=exc):
+                raise
+            return None  # judged: repetitions met the pass rate (any other outcome raised in conclude)
         replay.conclude(item, error=None)
         return result
 

@@ -55,8 +55,8 @@ def handle(request):
             elif name == "issue_refund":
                 amount = order["total"]  # the amount is the order's, whatever the model said
                 result = {{"error": "refund needs approval"}}
-                if not GUARD or amount <= 100 or request_approval(args["order_id"], amount)["approved"]:
-                    result = issue_refund(args["order_id"], amount)
+                if not GUARD or amount <= 100 or request_approval(order_id=args["order_id"], amount=amount)["approved"]:
+                    result = issue_refund(order_id=args["order_id"], amount=amount)
             messages.append({{"role": "tool", "tool_call_id": call["id"], "content": json.dumps(result)}})
     return "gave up"
 """
