@@ -42,7 +42,8 @@ class Summary:
 
     drift: dict[str, list[str]] = field(default_factory=dict)
     rates: dict[str, str] = field(default_factory=dict)
-    golden_failed: int = 0
+    #: Golden fixtures that failed because their tool path changed: where ``--agenttrace-update`` applies.
+    golden_failed: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
 
 
@@ -298,6 +299,10 @@ class AgentTraceSession:
             info["drift"] = [d.render() for d in last.replayer.drifts]
         if last.updated_expect is not None:
             info["update"] = {"path": str(path), "expect": last.updated_expect}
+        if last.update_skipped is not None:
+            info["update_skipped"] = last.update_skipped
+        if fixture.status == "golden" and last.path_changed:
+            info["path_changed"] = True
         if self._root is None:
             self._root = Path(self.config.rootpath).resolve()
         rel = _relative(path, self._root)
@@ -359,10 +364,17 @@ class AgentTraceSession:
                 f"{info['passes']}/{info['repeat']} passed ({info['pass_rate']:.0%}, "
                 f"required {info['required_rate']:.0%})"
             )
-        if info.get("update") and report.passed:
-            self.queue.add(info["update"]["path"], info["update"]["expect"])
-        if info.get("status") == "golden" and report.failed:
-            self.summary.golden_failed += 1
+        if info.get("update"):
+            if report.passed:
+                self.queue.add(info["update"]["path"], info["update"]["expect"])
+            else:
+                self.queue.skip(name, "it failed other checks too (see its failure); fix them, then update")
+        elif info.get("update_skipped") and self.update:
+            self.queue.skip(name, f"no new tool path to take: {info['update_skipped']} (see its failure)")
+        elif self.update and info.get("status") == "golden" and report.failed:
+            self.queue.skip(name, "its tool path is unchanged; it fails other checks (see its failure)")
+        if info.get("path_changed") and report.failed:
+            self.summary.golden_failed.append(name)
         if info.get("html"):
             self.summary.html.append(str(info["html"]))
 
@@ -415,10 +427,13 @@ class AgentTraceSession:
             for line in self.queue.summary_lines():
                 write.line(line)
         elif self.summary.golden_failed:
+            count = len(self.summary.golden_failed)
             write.line(
-                f"agenttrace: {self.summary.golden_failed} golden fixture(s) failed; if the new tool path is right, "
-                "re-run with --agenttrace-update to rewrite their expectations"
+                f"agenttrace: {count} golden fixture{'s' if count != 1 else ''} failed on a changed tool path; "
+                "if the new path is right, re-run with --agenttrace-update to rewrite their expectations:"
             )
+            for name in self.summary.golden_failed:
+                write.line(f"  {name}")
 
 
 def _relative(path: Path, root: Path) -> Path:
