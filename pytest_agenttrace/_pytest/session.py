@@ -45,6 +45,8 @@ class Summary:
     #: Golden fixtures that failed because their tool path changed: where ``--agenttrace-update`` applies.
     golden_failed: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
+    #: Per test: the replay's cost line and figures (``record_cost``).
+    costs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class AgentTraceSession:
@@ -303,12 +305,32 @@ class AgentTraceSession:
             info["update_skipped"] = last.update_skipped
         if fixture.status == "golden" and last.path_changed:
             info["path_changed"] = True
+        self.record_cost(item, fixture, last, info)
         if self._root is None:
             self._root = Path(self.config.rootpath).resolve()
         rel = _relative(path, self._root)
         if self.options.html is not None:
             self.write_html(item, attempts, fixture, info)
         conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
+
+    def record_cost(self, item: pytest.Item, fixture: Fixture, attempt: Attempt, info: dict[str, Any]) -> None:
+        """The replay's own cost (``[tool.agenttrace.prices]`` over the defaults): JUnit XML and the summary."""
+        from ..checks.prices import recorded_cost, replay_cost, replay_cost_line
+
+        run = attempt.replayer.run
+        now = replay_cost(run, self.prices)
+        if now is None:
+            return
+        item.user_properties.append(("agenttrace_replay_cost", f"{now.amount:.10g}"))
+        before = recorded_cost(fixture, self.prices)
+        if before is not None:
+            item.user_properties.append(("agenttrace_recorded_cost", f"{before.amount:.10g}"))
+        info["cost"] = {
+            "line": (replay_cost_line(fixture, run, self.prices) or "").removeprefix(f"{fixture.id}: "),
+            "amount": now.amount,
+            "recorded": before.amount if before is not None and before.currency == now.currency else None,
+            "currency": now.currency,
+        }
 
     def write_html(
         self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, info: dict[str, Any]
@@ -377,6 +399,8 @@ class AgentTraceSession:
             self.summary.golden_failed.append(name)
         if info.get("html"):
             self.summary.html.append(str(info["html"]))
+        if isinstance(info.get("cost"), dict):
+            self.summary.costs[name] = info["cost"]
 
     # -- the end ------------------------------------------------------------------------------------------------
 
@@ -398,6 +422,18 @@ class AgentTraceSession:
             f"agenttrace: fixtures={dirs} format={FORMAT_VERSION} mode={mode} drift={self.options.drift}{extra} "
             f"entrypoint={entry}"
         )
+
+    def write_costs(self, write: Any) -> None:
+        """The replay cost: the total always, each fixture's line with ``-v`` (or where its cost changed)."""
+        costs = self.summary.costs
+        write.section("agenttrace replay cost", sep="-")
+        changed = {
+            name: c for name, c in costs.items() if c["recorded"] is not None and c["amount"] != c["recorded"]
+        }
+        shown = costs if self.options.verbose else changed
+        for name, cost in sorted(shown.items()):
+            write.line(f"{name}: {cost['line']}")
+        write.line(f"total: {_cost_total(list(costs.values()))}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
@@ -422,6 +458,8 @@ class AgentTraceSession:
             write.section("agenttrace pass rates", sep="-")
             for name, text in sorted(self.summary.rates.items()):
                 write.line(f"{name}: {text}")
+        if self.summary.costs:
+            self.write_costs(write)
         if self.update or self.queue.written or self.queue.errors:
             write.section("agenttrace update", sep="-")
             for line in self.queue.summary_lines():
@@ -434,6 +472,24 @@ class AgentTraceSession:
             )
             for name in self.summary.golden_failed:
                 write.line(f"  {name}")
+
+
+def _cost_total(costs: list[dict[str, Any]]) -> str:
+    """``$0.0420 for 12 fixtures, recorded $0.0210: +100%`` over the replays priced in one currency."""
+    from ..checks.prices import money
+
+    currencies = {c["currency"] for c in costs}
+    if len(currencies) != 1:
+        return f"{len(costs)} fixtures priced in several currencies"
+    currency = currencies.pop()
+    now = sum(c["amount"] for c in costs)
+    text = f"{money(now, currency)} for {len(costs)} fixture{'s' if len(costs) != 1 else ''}"
+    if all(c["recorded"] is not None for c in costs):
+        before = sum(c["recorded"] for c in costs)
+        text += f", recorded {money(before, currency)}"
+        if before > 0:
+            text += f": {(now - before) / before * 100:+.0f}%"
+    return text
 
 
 def _relative(path: Path, root: Path) -> Path:
