@@ -20,6 +20,7 @@ from ..importers import ImportRun, ImportSettings, describe, format_names, optio
 from ..importers.naming import check_id
 from ..importers.progress import Progress
 from ..model import STATUSES
+from ..checks.prices import PriceTable
 from ..redact import settings_from_config
 from ._common import add_config_option, config_from
 
@@ -192,6 +193,10 @@ def run(args: argparse.Namespace) -> int:
         redact=args.redact,
         redact_settings=settings_from_config(config.redact) if args.redact else None,
         options=options,
+        prices=PriceTable.from_config(
+            config.prices,
+            where=f"{config.path}: [tool.agenttrace.prices]" if config.path else "[tool.agenttrace.prices]",
+        ),
     )
     if not args.redact:
         print(
