@@ -236,9 +236,7 @@ def test_a_trace_without_its_root_imports_and_says_so(work: Path) -> None:
     path.write_text(json.dumps(runs))
     result = cli(path, "--out", "out", cwd=work)
     assert result.returncode == 0, result.stderr
-    assert (
-        "partial trace: parent 01a200f3-5888-7322-a373-1bfbcdbd1c87 not in the export" in result.stdout
-    )
+    assert "partial trace: parent 01a200f3-5888-7322-a373-1bfbcdbd1c87 not in the export" in result.stdout
     [written] = files(work / "out")
     document = json.loads((work / "out" / written).read_text(encoding="utf-8"))
     assert document["source"]["attributes"]["agenttrace.missing_parents"] == [

@@ -62,6 +62,7 @@ class ExplicitReplay:
         #: Set on the replays of a repetition or a fuzz example: the first one judges them all.
         self._rerun_of = rerun_of
         self._concluded = rerun_of is not None
+        self._info: dict[str, Any] = {}
         if rerun_of is not None:
             self._fixture = rerun_of.fixture
             self._info = rerun_of._info
@@ -193,7 +194,11 @@ class ExplicitReplay:
         """Warn (once per session) that the repetitions and fuzzing cannot apply to this test."""
         fuzz = self.fixture.expect is not None and self.fixture.expect.fuzz is not None
         wanted = [
-            *([f"--agenttrace-repeat={self._plugin.options.repeat}"] if self._plugin.options.repeat > 1 else []),
+            *(
+                [f"--agenttrace-repeat={self._plugin.options.repeat}"]
+                if self._plugin.options.repeat > 1
+                else []
+            ),
             *(["expect.fuzz"] if fuzz else []),
         ]
         if wanted:

@@ -88,7 +88,9 @@ class AgentTraceSession:
             )
             options = read_options(config, settings)
             policies = load_global_policies(settings.policies_path())
-            where = f"{settings.path}: [tool.agenttrace.prices]" if settings.path else "[tool.agenttrace.prices]"
+            where = (
+                f"{settings.path}: [tool.agenttrace.prices]" if settings.path else "[tool.agenttrace.prices]"
+            )
             prices = PriceTable.from_config(settings.prices, where=where)
         except AgentTraceError as exc:
             raise pytest.UsageError(str(exc)) from None
@@ -199,7 +201,11 @@ class AgentTraceSession:
 
     def new_replayer(self, fixture: Fixture, match: Any = None, overrides: Any = None) -> Replayer:
         return Replayer(
-            fixture, match=match, live_model=self.options.live_model, drift=self.options.drift, overrides=overrides
+            fixture,
+            match=match,
+            live_model=self.options.live_model,
+            drift=self.options.drift,
+            overrides=overrides,
         )
 
     def run_zero_code(self, item: FixtureItem) -> None:
@@ -288,7 +294,9 @@ class AgentTraceSession:
             pytest.fail(f"agenttrace: [tool.agenttrace] adapter: {exc}", pytrace=False)
 
     def judge(self, attempt: Attempt, fixture: Fixture) -> Attempt:
-        return judge(attempt, fixture=fixture, policies=self.policies, options=self.options, prices=self.prices)
+        return judge(
+            attempt, fixture=fixture, policies=self.policies, options=self.options, prices=self.prices
+        )
 
     def finish(
         self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, path: Path, info: dict[str, Any]
@@ -313,7 +321,9 @@ class AgentTraceSession:
             self.write_html(item, attempts, fixture, info)
         conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
 
-    def record_cost(self, item: pytest.Item, fixture: Fixture, attempt: Attempt, info: dict[str, Any]) -> None:
+    def record_cost(
+        self, item: pytest.Item, fixture: Fixture, attempt: Attempt, info: dict[str, Any]
+    ) -> None:
         """The replay's own cost (``[tool.agenttrace.prices]`` over the defaults): JUnit XML and the summary."""
         from ..checks.prices import recorded_cost, replay_cost, replay_cost_line
 

@@ -28,7 +28,6 @@ from ..replay.replayer import Replayer
 from .checking import CheckFailure, evaluate, render
 from .options import Options
 
-
 #: The checks an update of a golden fixture's ``expect.tools.sequence`` answers.
 PATH_CHECKS = frozenset({"golden.tools", "tools.sequence"})
 
@@ -110,7 +109,9 @@ def judge(
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
     elif golden and options.update:
         attempt.update_skipped = (
-            "the replay stopped at an unmatched call" if replayer.misses else f"the agent raised {type(error).__name__}"
+            "the replay stopped at an unmatched call"
+            if replayer.misses
+            else f"the agent raised {type(error).__name__}"
         )
     if replayer.misses:
         problems.append("checks not run: the replay stopped at an unmatched call")

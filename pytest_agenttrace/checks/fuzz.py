@@ -437,8 +437,11 @@ def run_fuzz(
         "fuzz",
         f"an invariant fails on a variation of the recorded tool results "
         f"(seed {chosen_seed}, {count} examples run, shrunk to the example below)",
-        details=[*lines, f"reproduce with seed {chosen_seed}: pytest --agenttrace --agenttrace-fuzz-seed={chosen_seed} "
-            "(or expect.fuzz.seed)"],
+        details=[
+            *lines,
+            f"reproduce with seed {chosen_seed}: pytest --agenttrace --agenttrace-fuzz-seed={chosen_seed} "
+            "(or expect.fuzz.seed)",
+        ],
         source="expect.fuzz",
     )
     return FuzzResult(seed=chosen_seed, examples=count, failures=[head, *failures], example=example, run=run)

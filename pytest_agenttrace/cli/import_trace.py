@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..checks.prices import PriceTable
 from ..errors import TraceFormatError
 from ..importers import ImportRun, ImportSettings, describe, format_names, options_from_config
 from ..importers.naming import check_id
 from ..importers.progress import Progress
 from ..model import STATUSES
-from ..checks.prices import PriceTable
 from ..redact import settings_from_config
 from ._common import add_config_option, config_from
 

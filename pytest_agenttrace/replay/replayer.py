@@ -342,7 +342,9 @@ class Replayer:
         assert answer.result is not None
         return answer.result.thaw()
 
-    def _overridden(self, cls: type[ToolStep] | type[ApprovalStep], fields: dict[str, Any], source: int) -> Any:
+    def _overridden(
+        self, cls: type[ToolStep] | type[ApprovalStep], fields: dict[str, Any], source: int
+    ) -> Any:
         """The override of recorded step ``source`` (see ``overrides``): raised, or a fresh copy returned."""
         value = self.overrides[source]
         if isinstance(value, BaseException):

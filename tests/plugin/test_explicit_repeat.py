@@ -45,15 +45,15 @@ def test_repeat_reruns_the_explicit_test_body(pytester: pytest.Pytester) -> None
     result = pytester.runpytest("--agenttrace", "--agenttrace-repeat=3", "-s", "--junitxml=out.xml")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*BODY RUNS 3 DISTINCT 3*", "*agenttrace pass rates*", "*3/3 passed (100%*"])
-    case = next(c for c in ET.parse(pytester.path / "out.xml").iter("testcase") if "refund" in c.get("name", ""))
+    case = next(
+        c for c in ET.parse(pytester.path / "out.xml").iter("testcase") if "refund" in c.get("name", "")
+    )
     assert {p.get("name"): p.get("value") for p in case.iter("property")}["agenttrace_pass_rate"] == "3/3"
 
 
 def test_repeat_counts_failing_repetitions(pytester: pytest.Pytester) -> None:
     # the buggy agent refunds without approval on every repetition: 0/2, the first failure is shown
-    make_project(
-        pytester, fixtures=[fixture_doc()], zero_code=False, guard=False, policies=[APPROVAL_POLICY]
-    )
+    make_project(pytester, fixtures=[fixture_doc()], zero_code=False, guard=False, policies=[APPROVAL_POLICY])
     explicit_test(pytester)
     result = pytester.runpytest("--agenttrace", "--agenttrace-repeat=2", "-s")
     result.assert_outcomes(passed=1, failed=1)
@@ -68,7 +68,9 @@ def test_repeat_warns_once_where_the_body_cannot_rerun(pytester: pytest.Pytester
     )
     explicit_test(pytester, extra="agenttrace_replay.check()")
     # in-process, the inner run inherits this suite's "error" warning filter: shown as for a user instead
-    result = pytester.runpytest("--agenttrace", "--agenttrace-repeat=3", "-s", "-W", "default::pytest.PytestWarning")
+    result = pytester.runpytest(
+        "--agenttrace", "--agenttrace-repeat=3", "-s", "-W", "default::pytest.PytestWarning"
+    )
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(
         [

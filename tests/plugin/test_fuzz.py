@@ -179,7 +179,11 @@ def test_injected_errors_reach_the_agent(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--agenttrace")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*steps[[]1[]] lookup_order → {} (recorded*", "*[[]2[]] fuzz.error", "*the agent raised KeyError: 'total'"]
+        [
+            "*steps[[]1[]] lookup_order → {} (recorded*",
+            "*[[]2[]] fuzz.error",
+            "*the agent raised KeyError: 'total'",
+        ]
     )
 
 

@@ -49,7 +49,9 @@ def test_the_replay_cost_is_reported_per_fixture(pytester: pytest.Pytester) -> N
     assert props["agenttrace_recorded_cost"] == "0.11"
     # without -v only the total (no fixture's cost changed)
     result = pytester.runpytest("--agenttrace")
-    result.stdout.fnmatch_lines(["*agenttrace replay cost*", "total: $0.1100 for 1 fixture, recorded $0.1100: +0%"])
+    result.stdout.fnmatch_lines(
+        ["*agenttrace replay cost*", "total: $0.1100 for 1 fixture, recorded $0.1100: +0%"]
+    )
     assert "::refund-no-approval: replay cost" not in result.stdout.str()
 
 
@@ -59,4 +61,6 @@ def test_a_bad_price_entry_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pyproject.write_text(pyproject.read_text() + '[tool.agenttrace.prices]\n"gpt-4o" = { input = 1.0 }\n')
     result = pytester.runpytest("--agenttrace")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*pyproject.toml: [[]tool.agenttrace.prices[]] 'gpt-4o': needs both input and output prices*"])
+    result.stderr.fnmatch_lines(
+        ["*pyproject.toml: [[]tool.agenttrace.prices[]] 'gpt-4o': needs both input and output prices*"]
+    )

@@ -160,7 +160,9 @@ def test_known_bad_xfails_only_when_its_checks_fail(pytester: pytest.Pytester) -
     agent = pytester.path / "agent.py"
     source = agent.read_text()
     # the agent is broken in a way unrelated to the recorded bug: a real error, with its traceback
-    agent.write_text(source.replace("def handle(request):\n", "def handle(request):\n    import no_such_module\n"))
+    agent.write_text(
+        source.replace("def handle(request):\n", "def handle(request):\n    import no_such_module\n")
+    )
     result = pytester.runpytest("--agenttrace")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
