@@ -192,3 +192,49 @@ def test_bad_seed_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--agenttrace", "--agenttrace-fuzz-seed=abc")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--agenttrace-fuzz-seed: invalid value 'abc'; valid values: an integer*"])
+
+
+def test_reordered_parallel_tool_calls(pytester: pytest.Pytester) -> None:
+    # the model asked for the approval and the refund in one response; the agent runs them in the order
+    # given, so the other order the model may well send refunds before the approval
+    from .kit import REQUEST, SYSTEM, fixture_doc, make_project
+
+    first = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": REQUEST}]
+    both = [
+        _call("c2", "request_approval", {"order_id": "A1", "amount": 5000}),
+        _call("c3", "issue_refund", {"order_id": "A1", "amount": 5000}),
+    ]
+    steps = [
+        {
+            "kind": "model",
+            "id": "m1",
+            "messages": first,
+            "response": {"role": "assistant", "tool_calls": both},
+        },
+        {
+            "kind": "tool",
+            "id": "t1",
+            "name": "request_approval",
+            "arguments": {"order_id": "A1", "amount": 5000},
+            "result": {"approved": True},
+        },
+        {
+            "kind": "tool",
+            "id": "t2",
+            "name": "issue_refund",
+            "arguments": {"order_id": "A1", "amount": 5000},
+            "result": {"status": "issued"},
+        },
+        {"kind": "model", "id": "m2", "response": {"role": "assistant", "content": "Refunded."}},
+    ]
+    doc = fixture_doc("parallel", steps=steps, expect={"fuzz": {"tools": {}, "reorder": True, "seed": 1}})
+    make_project(pytester, fixtures=[doc], policies=[APPROVAL_POLICY], guard=False, extra='drift = "off"')
+    result = pytester.runpytest("--agenttrace")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*steps[[]0[]] model: tool calls reordered to [[]1, 0[]]",
+            "*reproduce with seed 1: pytest --agenttrace --agenttrace-fuzz-seed=1*",
+            "*policy:refund-needs-approval*",
+        ]
+    )
