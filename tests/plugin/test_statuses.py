@@ -121,6 +121,9 @@ def test_k_lf_x_and_junit_properties(pytester: pytest.Pytester) -> None:
         "agenttrace_fixture": "refund-good",
         "agenttrace_trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
         "agenttrace_status": "regression",
+        # one gpt-4o-mini call with usage (100 in, 10 out) at list price, answered as recorded
+        "agenttrace_replay_cost": "2.1e-05",
+        "agenttrace_recorded_cost": "2.1e-05",
     }
     result = pytester.runpytest("--agenttrace", "--lf", "-v")
     result.assert_outcomes(failed=1)
