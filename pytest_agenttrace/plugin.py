@@ -20,6 +20,7 @@ _NEEDS_AGENTTRACE = (
     "agenttrace_repeat",
     "agenttrace_pass_rate",
     "agenttrace_html",
+    "agenttrace_fuzz_seed",
 )
 
 
@@ -67,6 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write a self-contained HTML page for each failed replay to DIR (timeline, failed checks, "
         "recorded vs actual tool path)",
+    )
+    group.addoption(
+        "--agenttrace-fuzz-seed",
+        default=None,
+        metavar="SEED",
+        help="seed for the fixtures' expect.fuzz runs (overrides expect.fuzz.seed): a failure prints the seed "
+        "that reproduces it",
     )
     parser.addini("agenttrace_drift", "prompt drift: warn, fail or off ([tool.agenttrace] drift also works)")
 

@@ -314,3 +314,54 @@ def test_docs_examples_run(tmp_path: Path) -> None:
             [sys.executable, "-m", "pytest_agenttrace", *argv[1:]], cwd=root, capture_output=True, text=True
         )
         assert result.returncode == 0, (command, result.stderr)
+
+
+OTEL_SUCCESS = DATA / "otel_genai" / "semconv_latest__refund_success.protobuf_json_base64ids.json"
+
+
+def test_import_records_an_estimated_cost_from_the_price_table(work: Path) -> None:
+    # the OTel GenAI export carries token usage but no cost: priced at the default list price
+    result = cli(OTEL_SUCCESS, cwd=work)
+    assert result.returncode == 0, result.stderr
+    (path,) = (work / "recorded").iterdir()
+    data = json.loads(path.read_text())
+    models = [s for s in data["steps"] if s["kind"] == "model"]
+    assert models[0]["model"] == "gpt-4o-mini-2024-07-18"
+    assert models[0]["usage"] == {"input_tokens": 78, "output_tokens": 53}
+    # 78 x $0.15 + 53 x $0.60 per million
+    assert models[0]["cost"] == {"amount": 4.35e-05, "currency": "USD", "estimated": True}
+    assert data["totals"]["cost"]["estimated"] is True
+    # [tool.agenttrace.prices] overrides the default
+    (work / "pyproject.toml").write_text(
+        '[tool.agenttrace]\nfixtures = ["recorded"]\n[tool.agenttrace.prices]\n'
+        '"gpt-4o-mini" = { input = 1.0, output = 2.0 }\n'
+    )
+    result = cli(OTEL_SUCCESS, "--force", cwd=work)
+    assert result.returncode == 0, result.stderr
+    models = [s for s in json.loads(path.read_text())["steps"] if s["kind"] == "model"]
+    assert models[0]["cost"] == {"amount": 0.000184, "currency": "USD", "estimated": True}  # 78 x 1 + 53 x 2
+
+
+def test_import_keeps_the_cost_the_source_recorded(work: Path) -> None:
+    # the real LangSmith export, with the cost LangSmith puts on an llm run (total_cost) added to the first
+    runs = json.loads(LS_ERROR.read_text())
+    first = next(run for run in runs if run["run_type"] == "llm")
+    first["total_cost"] = 0.5
+    export = work / "runs.json"
+    export.write_text(json.dumps(runs))
+    result = cli(export, cwd=work)
+    assert result.returncode == 0, result.stderr
+    data = json.loads((work / "recorded" / f"{LS_ERROR_ID}.trace.json").read_text())
+    costs = [s["cost"] for s in data["steps"] if s["kind"] == "model"]
+    assert costs[0] == {"amount": 0.5, "currency": "USD", "estimated": False}  # recorded: kept as is
+    assert costs[1]["estimated"] is True  # the other call had none: priced from its usage
+
+
+def test_a_bad_price_entry_fails_the_import(work: Path) -> None:
+    (work / "pyproject.toml").write_text(
+        '[tool.agenttrace]\nfixtures = ["recorded"]\n[tool.agenttrace.prices]\n"gpt-4o-mini" = { input = -1, output = 2 }\n'
+    )
+    result = cli(OTEL_SUCCESS, cwd=work)
+    assert result.returncode == 2
+    assert "[tool.agenttrace.prices] 'gpt-4o-mini'.input: expected a number >= 0" in result.stderr
+    assert not (work / "recorded").exists()

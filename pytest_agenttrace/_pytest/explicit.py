@@ -48,22 +48,32 @@ class ExplicitReplay:
         *,
         check: bool,
         match: Mapping[str, ArgumentMatch] | None,
+        rerun_of: ExplicitReplay | None = None,
+        overrides: Mapping[int, Any] | None = None,
     ) -> None:
         self.path = path
         self.auto_check = check
         self._plugin = plugin
         self._item = item
+        self._match = match
         self._error: str | None = None
         self._fixture: Fixture | None = None
         self._replayer: Replayer | None = None
-        self._concluded = False
-        try:
-            self._fixture = plugin.load(path)
-        except pytest.fail.Exception as exc:
-            self._error = str(exc.msg)
-            return
-        self._info = plugin.record_info(item, self._fixture)
-        self._replayer = plugin.new_replayer(self._fixture, match)
+        #: Set on the replays of a repetition or a fuzz example: the first one judges them all.
+        self._rerun_of = rerun_of
+        self._concluded = rerun_of is not None
+        self._info: dict[str, Any] = {}
+        if rerun_of is not None:
+            self._fixture = rerun_of.fixture
+            self._info = rerun_of._info
+        else:
+            try:
+                self._fixture = plugin.load(path)
+            except pytest.fail.Exception as exc:
+                self._error = str(exc.msg)
+                return
+            self._info = plugin.record_info(item, self._fixture)
+        self._replayer = plugin.new_replayer(self._fixture, match, overrides)
 
     # -- what the test uses -----------------------------------------------------------------------------
 
@@ -154,24 +164,79 @@ class ExplicitReplay:
         return self.replayer.misses
 
     def check(self) -> None:
-        """Judge the run now (checks, unmatched calls, status); later automatic checking is skipped."""
+        """Judge the run now (checks, unmatched calls, status); later automatic checking is skipped.
+
+        Repetitions (``--agenttrace-repeat``) and ``expect.fuzz`` re-run the test body, which only the
+        automatic checking at its end can do: called here, they are left out, with a warning saying so.
+        """
+        if self._rerun_of is not None:  # a repetition or a fuzz example: judged by the first replay
+            return
         self._concluded = True
+        self._unrepeated("check() was called in the test")
         self._conclude(None)
 
     # -- the end -------------------------------------------------------------------------------------------
 
-    def conclude(self, item: pytest.Item, *, error: BaseException | None) -> None:
+    def conclude(self, item: pytest.Item, *, error: BaseException | None) -> bool:
+        """The automatic checks at the end of the test body; False when they were not run here."""
         if self._error is not None:
             pytest.fail(self._error, pytrace=False)
-        if self._concluded or not self.auto_check:
-            return
+        if self._concluded:
+            return False
+        if not self.auto_check:
+            self._unrepeated("checking is turned off for it")
+            return False
         self._concluded = True
-        self._conclude(error)
+        self._conclude(error, rerun=True)
+        return True
 
-    def _conclude(self, error: BaseException | None) -> None:
+    def _unrepeated(self, why: str) -> None:
+        """Warn (once per session) that the repetitions and fuzzing cannot apply to this test."""
+        fuzz = self.fixture.expect is not None and self.fixture.expect.fuzz is not None
+        wanted = [
+            *(
+                [f"--agenttrace-repeat={self._plugin.options.repeat}"]
+                if self._plugin.options.repeat > 1
+                else []
+            ),
+            *(["expect.fuzz"] if fuzz else []),
+        ]
+        if wanted:
+            self._plugin.warn_once(
+                f"unrepeated:{why}",
+                self._item,
+                f"agenttrace: {' and '.join(wanted)} not applied to {self._item.nodeid}: {why}, so the test "
+                "body is not re-run (let the checks run automatically at the end of the test to apply them)",
+            )
+
+    def _conclude(self, error: BaseException | None, *, rerun: bool = False) -> None:
         fixture = self.fixture
-        attempt = self._plugin.judge(Attempt(self.replayer, error), fixture)
-        self._plugin.finish(self._item, [attempt], fixture, self.path, self._info)
+        plugin = self._plugin
+        attempts = [plugin.judge(Attempt(self.replayer, error), fixture)]
+        if rerun:
+            plugin.fuzz(attempts[0], fixture, self._rerun, self._info)
+            for _ in range(plugin.options.repeat - 1):
+                attempts.append(plugin.judge(self._rerun(), fixture))
+        plugin.finish(self._item, attempts, fixture, self.path, self._info)
+
+    def _rerun(self, overrides: Mapping[int, Any] | None = None) -> Attempt:
+        """The test body once more, with a fresh replay (``overrides``: a fuzz example) as its argument."""
+        item = self._item
+        assert isinstance(item, pytest.Function)
+        clone = ExplicitReplay(
+            self._plugin, item, self.path, check=False, match=self._match, rerun_of=self, overrides=overrides
+        )
+        saved = item.funcargs["agenttrace_replay"]
+        item.funcargs["agenttrace_replay"] = clone
+        error: BaseException | None = None
+        try:
+            with clone.replayer.activate():
+                item.ihook.pytest_pyfunc_call(pyfuncitem=item)
+        except Exception as exc:
+            error = exc
+        finally:
+            item.funcargs["agenttrace_replay"] = saved
+        return Attempt(clone.replayer, error)
 
 
 def replay_fixture(request: pytest.FixtureRequest) -> Iterator[ExplicitReplay]:

@@ -28,6 +28,8 @@ class Options:
     verbose: bool
     #: ``--agenttrace-html=DIR``: where to write a page per failed replay (None: no pages).
     html: Path | None = None
+    #: ``--agenttrace-fuzz-seed=N``: the seed of every ``expect.fuzz`` run (None: the fixture's own).
+    fuzz_seed: int | None = None
 
 
 def _choice(value: str, valid: tuple[str, ...], option: str) -> str:
@@ -46,6 +48,17 @@ def _repeat(text: str | None) -> int:
     if value < 1:
         raise pytest.UsageError(f"--agenttrace-repeat: invalid value {text!r}; valid values: an integer >= 1")
     return value
+
+
+def _seed(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise pytest.UsageError(
+            f"--agenttrace-fuzz-seed: invalid value {text!r}; valid values: an integer"
+        ) from None
 
 
 def _rate(text: str | None) -> float:
@@ -79,6 +92,7 @@ def read_options(config: pytest.Config, settings: Config) -> Options:
         pass_rate=_rate(config.getoption("agenttrace_pass_rate")),
         verbose=config.get_verbosity() > 0,
         html=_html_dir(config),
+        fuzz_seed=_seed(config.getoption("agenttrace_fuzz_seed")),
     )
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..checks.prices import PriceTable
 from ..config import Config, load_config
 from ..errors import AgentTraceError, ConfigError, FixtureError
 from ..model import FORMAT_VERSION, Fixture, Policy
@@ -26,7 +27,7 @@ from ..replay.inputs import agent_input
 from ..replay.patching import Patches
 from ..replay.replayer import Replayer
 from ..store import SUFFIX, discover, load_fixture
-from .checking import load_global_policies
+from .checking import load_global_policies, render
 from .items import FixtureFile, FixtureItem, fixture_name
 from .options import Options, read_options
 from .update import UpdateQueue
@@ -41,8 +42,11 @@ class Summary:
 
     drift: dict[str, list[str]] = field(default_factory=dict)
     rates: dict[str, str] = field(default_factory=dict)
-    golden_failed: int = 0
+    #: Golden fixtures that failed because their tool path changed: where ``--agenttrace-update`` applies.
+    golden_failed: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
+    #: Per test: the replay's cost line and figures (``record_cost``).
+    costs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class AgentTraceSession:
@@ -51,9 +55,16 @@ class AgentTraceSession:
     name = "agenttrace-session"
 
     def __init__(
-        self, config: pytest.Config, settings: Config, options: Options, policies: list[Policy]
+        self,
+        config: pytest.Config,
+        settings: Config,
+        options: Options,
+        policies: list[Policy],
+        prices: PriceTable | None = None,
     ) -> None:
         self.config = config
+        #: ``[tool.agenttrace.prices]`` over the defaults: for the cost budget and the replay cost line.
+        self.prices = prices if prices is not None else PriceTable()
         self.settings = settings
         self.options = options
         self.update = options.update
@@ -68,6 +79,7 @@ class AgentTraceSession:
         self._collected: set[Path] = set()
         self._fixtures: dict[Path, Fixture | FixtureError] = {}
         self._patches: Patches | str | None = None  # built once: see zero_code_patches
+        self._warned: set[str] = set()
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> AgentTraceSession:
@@ -77,9 +89,13 @@ class AgentTraceSession:
             )
             options = read_options(config, settings)
             policies = load_global_policies(settings.policies_path())
+            where = (
+                f"{settings.path}: [tool.agenttrace.prices]" if settings.path else "[tool.agenttrace.prices]"
+            )
+            prices = PriceTable.from_config(settings.prices, where=where)
         except AgentTraceError as exc:
             raise pytest.UsageError(str(exc)) from None
-        return cls(config, settings, options, policies)
+        return cls(config, settings, options, policies, prices)
 
     # -- fixture files ------------------------------------------------------------------------------------
 
@@ -167,6 +183,13 @@ class AgentTraceSession:
 
     # -- running ----------------------------------------------------------------------------------------------
 
+    def warn_once(self, key: str, item: pytest.Item, message: str) -> None:
+        """A ``PytestWarning`` shown once per ``key`` and session, not once per fixture of a test."""
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        item.warn(pytest.PytestWarning(message))
+
     def record_info(self, item: pytest.Item, fixture: Fixture) -> dict[str, Any]:
         """JUnit XML properties and the per-test data that travels on the report."""
         item.user_properties.append(("agenttrace_fixture", fixture.id))
@@ -177,8 +200,14 @@ class AgentTraceSession:
         item.stash[INFO_KEY] = info
         return info
 
-    def new_replayer(self, fixture: Fixture, match: Any = None) -> Replayer:
-        return Replayer(fixture, match=match, live_model=self.options.live_model, drift=self.options.drift)
+    def new_replayer(self, fixture: Fixture, match: Any = None, overrides: Any = None) -> Replayer:
+        return Replayer(
+            fixture,
+            match=match,
+            live_model=self.options.live_model,
+            drift=self.options.drift,
+            overrides=overrides,
+        )
 
     def run_zero_code(self, item: FixtureItem) -> None:
         fixture = self.load(item.path)
@@ -193,14 +222,14 @@ class AgentTraceSession:
                 problem = f"agenttrace: [tool.agenttrace] entrypoint: {exc}"
         if problem is not None:
             pytest.fail(problem, pytrace=False)
+        argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
         patches = self.zero_code_patches()
         if isinstance(patches, str):
             pytest.fail(patches, pytrace=False)
-        attempts = []
-        for _ in range(self.options.repeat):
-            replayer = self.new_replayer(fixture)
+
+        def replay(overrides: Mapping[int, Any] | None = None) -> Attempt:
+            replayer = self.new_replayer(fixture, overrides=overrides)
             attempt = Attempt(replayer)
-            argument = agent_input(fixture.input, "messages" if settings.input == "messages" else "auto")
             with replayer.activate(), patches, self.adapter(replayer):
                 try:
                     output = call_entrypoint(entrypoint, argument)
@@ -208,7 +237,14 @@ class AgentTraceSession:
                     attempt.error = exc
                 else:
                     replayer.finish(output)
-            attempts.append(self.judge(attempt, fixture))
+            return attempt
+
+        attempts = []
+        for number in range(self.options.repeat):
+            attempt = self.judge(replay(), fixture)
+            if number == 0:
+                self.fuzz(attempt, fixture, replay, info)
+            attempts.append(attempt)
         self.finish(item, attempts, fixture, item.path, info)
 
     def zero_code_patches(self) -> Patches | str:
@@ -233,6 +269,42 @@ class AgentTraceSession:
 
         return adapters.placeholder_keys(self.settings.adapter)
 
+    def fuzz(
+        self,
+        attempt: Attempt,
+        fixture: Fixture,
+        replay: Callable[[Mapping[int, Any]], Attempt],
+        info: dict[str, Any],
+    ) -> None:
+        """``expect.fuzz``: replay again with varied tool results; a failing example fails ``attempt``.
+
+        Runs only on a replay that passed (a plain failure says more than its variations). ``replay``
+        replays the fixture with the recorded steps it is given answered otherwise
+        (``Replayer(overrides=...)``); a call it cannot answer fails the example.
+        """
+        if not attempt.passed or fixture.expect is None or fixture.expect.fuzz is None:
+            return
+        from ..checks.fuzz import run_fuzz
+        from ..replay.run import ActualRun
+
+        def replay_once(overrides: Mapping[int, Any]) -> ActualRun:
+            varied = replay(overrides)
+            if varied.replayer.misses:
+                raise varied.replayer.misses[0]
+            run = varied.replayer.run
+            run.error = varied.error
+            return run
+
+        result = run_fuzz(
+            fixture, replay_once, policies=self.policies, prices=self.prices, seed=self.options.fuzz_seed
+        )
+        info["fuzz"] = {"seed": result.seed, "examples": result.examples, "ok": result.ok}
+        if result.ok:
+            return
+        run = result.run if result.run is not None else attempt.replayer.run
+        attempt.failures = list(result.failures)
+        attempt.problems.append(render(fixture, run, result.failures, verbose=self.options.verbose))
+
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:
         """The SDK adapter of ``[tool.agenttrace] adapter`` around one replay (nothing when none is set)."""
         if self.settings.adapter is None:
@@ -245,7 +317,9 @@ class AgentTraceSession:
             pytest.fail(f"agenttrace: [tool.agenttrace] adapter: {exc}", pytrace=False)
 
     def judge(self, attempt: Attempt, fixture: Fixture) -> Attempt:
-        return judge(attempt, fixture=fixture, policies=self.policies, options=self.options)
+        return judge(
+            attempt, fixture=fixture, policies=self.policies, options=self.options, prices=self.prices
+        )
 
     def finish(
         self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, path: Path, info: dict[str, Any]
@@ -258,12 +332,38 @@ class AgentTraceSession:
             info["drift"] = [d.render() for d in last.replayer.drifts]
         if last.updated_expect is not None:
             info["update"] = {"path": str(path), "expect": last.updated_expect}
+        if last.update_skipped is not None:
+            info["update_skipped"] = last.update_skipped
+        if fixture.status == "golden" and last.path_changed:
+            info["path_changed"] = True
+        self.record_cost(item, fixture, last, info)
         if self._root is None:
             self._root = Path(self.config.rootpath).resolve()
         rel = _relative(path, self._root)
         if self.options.html is not None:
             self.write_html(item, attempts, fixture, info)
         conclude(attempts, fixture=fixture, path=rel, options=self.options, info=info)
+
+    def record_cost(
+        self, item: pytest.Item, fixture: Fixture, attempt: Attempt, info: dict[str, Any]
+    ) -> None:
+        """The replay's own cost (``[tool.agenttrace.prices]`` over the defaults): JUnit XML and the summary."""
+        from ..checks.prices import recorded_cost, replay_cost, replay_cost_line
+
+        run = attempt.replayer.run
+        now = replay_cost(run, self.prices)
+        if now is None:
+            return
+        item.user_properties.append(("agenttrace_replay_cost", f"{now.amount:.10g}"))
+        before = recorded_cost(fixture, self.prices)
+        if before is not None:
+            item.user_properties.append(("agenttrace_recorded_cost", f"{before.amount:.10g}"))
+        info["cost"] = {
+            "line": (replay_cost_line(fixture, run, self.prices) or "").removeprefix(f"{fixture.id}: "),
+            "amount": now.amount,
+            "recorded": before.amount if before is not None and before.currency == now.currency else None,
+            "currency": now.currency,
+        }
 
     def write_html(
         self, item: pytest.Item, attempts: list[Attempt], fixture: Fixture, info: dict[str, Any]
@@ -289,12 +389,10 @@ class AgentTraceSession:
             return (yield)
         try:
             result = yield
-        except AgentTraceError as exc:
-            replay.conclude(item, error=exc)
-            raise
         except Exception as exc:
-            replay.conclude(item, error=exc)
-            raise
+            if not replay.conclude(item, error=exc):
+                raise
+            return None  # judged: repetitions met the pass rate (any other outcome raised in conclude)
         replay.conclude(item, error=None)
         return result
 
@@ -321,12 +419,21 @@ class AgentTraceSession:
                 f"{info['passes']}/{info['repeat']} passed ({info['pass_rate']:.0%}, "
                 f"required {info['required_rate']:.0%})"
             )
-        if info.get("update") and report.passed:
-            self.queue.add(info["update"]["path"], info["update"]["expect"])
-        if info.get("status") == "golden" and report.failed:
-            self.summary.golden_failed += 1
+        if info.get("update"):
+            if report.passed:
+                self.queue.add(info["update"]["path"], info["update"]["expect"])
+            else:
+                self.queue.skip(name, "it failed other checks too (see its failure); fix them, then update")
+        elif info.get("update_skipped") and self.update:
+            self.queue.skip(name, f"no new tool path to take: {info['update_skipped']} (see its failure)")
+        elif self.update and info.get("status") == "golden" and report.failed:
+            self.queue.skip(name, "its tool path is unchanged; it fails other checks (see its failure)")
+        if info.get("path_changed") and report.failed:
+            self.summary.golden_failed.append(name)
         if info.get("html"):
             self.summary.html.append(str(info["html"]))
+        if isinstance(info.get("cost"), dict):
+            self.summary.costs[name] = info["cost"]
 
     # -- the end ------------------------------------------------------------------------------------------------
 
@@ -348,6 +455,18 @@ class AgentTraceSession:
             f"agenttrace: fixtures={dirs} format={FORMAT_VERSION} mode={mode} drift={self.options.drift}{extra} "
             f"entrypoint={entry}"
         )
+
+    def write_costs(self, write: Any) -> None:
+        """The replay cost: the total always, each fixture's line with ``-v`` (or where its cost changed)."""
+        costs = self.summary.costs
+        write.section("agenttrace replay cost", sep="-")
+        changed = {
+            name: c for name, c in costs.items() if c["recorded"] is not None and c["amount"] != c["recorded"]
+        }
+        shown = costs if self.options.verbose else changed
+        for name, cost in sorted(shown.items()):
+            write.line(f"{name}: {cost['line']}")
+        write.line(f"total: {_cost_total(list(costs.values()))}")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.is_worker:
@@ -372,15 +491,38 @@ class AgentTraceSession:
             write.section("agenttrace pass rates", sep="-")
             for name, text in sorted(self.summary.rates.items()):
                 write.line(f"{name}: {text}")
+        if self.summary.costs:
+            self.write_costs(write)
         if self.update or self.queue.written or self.queue.errors:
             write.section("agenttrace update", sep="-")
             for line in self.queue.summary_lines():
                 write.line(line)
         elif self.summary.golden_failed:
+            count = len(self.summary.golden_failed)
             write.line(
-                f"agenttrace: {self.summary.golden_failed} golden fixture(s) failed; if the new tool path is right, "
-                "re-run with --agenttrace-update to rewrite their expectations"
+                f"agenttrace: {count} golden fixture{'s' if count != 1 else ''} failed on a changed tool path; "
+                "if the new path is right, re-run with --agenttrace-update to rewrite their expectations:"
             )
+            for name in self.summary.golden_failed:
+                write.line(f"  {name}")
+
+
+def _cost_total(costs: list[dict[str, Any]]) -> str:
+    """``$0.0420 for 12 fixtures, recorded $0.0210: +100%`` over the replays priced in one currency."""
+    from ..checks.prices import money
+
+    currencies = {c["currency"] for c in costs}
+    if len(currencies) != 1:
+        return f"{len(costs)} fixtures priced in several currencies"
+    currency = currencies.pop()
+    now = sum(c["amount"] for c in costs)
+    text = f"{money(now, currency)} for {len(costs)} fixture{'s' if len(costs) != 1 else ''}"
+    if all(c["recorded"] is not None for c in costs):
+        before = sum(c["recorded"] for c in costs)
+        text += f", recorded {money(before, currency)}"
+        if before > 0:
+            text += f": {(now - before) / before * 100:+.0f}%"
+    return text
 
 
 def _relative(path: Path, root: Path) -> Path:

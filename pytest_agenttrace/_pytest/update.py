@@ -21,6 +21,11 @@ class UpdateQueue:
         self.pending: dict[str, dict[str, Any]] = {}
         self.written: list[str] = []
         self.errors: list[str] = []
+        #: Golden fixtures the update could not apply to, with the reason (said, never silently skipped).
+        self.skipped: list[str] = []
+
+    def skip(self, name: str, reason: str) -> None:
+        self.skipped.append(f"  {name}: {reason}")
 
     def add(self, path: str, expect: dict[str, Any]) -> None:
         self.pending[path] = expect
@@ -45,4 +50,8 @@ class UpdateQueue:
         lines.append(f"{count} golden fixture{'s' if count != 1 else ''} updated.")
         lines.extend(f"  updated {name}" for name in self.written)
         lines.extend(self.errors)
+        if self.skipped:
+            count = len(self.skipped)
+            lines.append(f"{count} golden fixture{'s' if count != 1 else ''} not updated:")
+            lines.extend(self.skipped)
         return lines

@@ -4,8 +4,9 @@ Shared by the generated (zero-code) items and the explicit ``agenttrace_replay``
 means the same thing in CI whichever way it is replayed:
 
 - ``regression`` and ``golden`` pass when nothing is wrong (``golden`` checks the recorded tool path);
-- ``known-bad`` is a strict xfail: a problem is the expected outcome, a clean run fails the build with a
-  message to promote the fixture.
+- ``known-bad`` is a strict xfail: failing checks (the recorded bad behaviour, reproduced) are the
+  expected outcome, a clean run fails the build with a message to promote the fixture, and anything
+  else going wrong (the agent raising, an unmatched call) is a real failure, never hidden as an xfail.
 
 A problem is an unmatched call (``on_unmatched = "fail"``), a failed check, drift under ``drift = "fail"``,
 or an exception the agent raised.
@@ -20,11 +21,15 @@ from typing import Any, NoReturn
 
 import pytest
 
+from ..checks.prices import PriceTable
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
 from .checking import CheckFailure, evaluate, render
 from .options import Options
+
+#: The checks an update of a golden fixture's ``expect.tools.sequence`` answers.
+PATH_CHECKS = frozenset({"golden.tools", "tools.sequence"})
 
 
 @dataclass
@@ -37,6 +42,13 @@ class Attempt:
     updated_expect: dict[str, Any] | None = None
     #: The failed checks themselves (``problems`` holds their text), for the HTML report.
     failures: list[CheckFailure] = field(default_factory=list)
+    #: ``--agenttrace-update`` on a golden fixture: why no new ``expect`` could be taken from this replay.
+    update_skipped: str | None = None
+
+    @property
+    def path_changed(self) -> bool:
+        """The tool path differs from the golden expectation (what ``--agenttrace-update`` rewrites)."""
+        return any(f.check in PATH_CHECKS for f in self.failures)
 
     @property
     def passed(self) -> bool:
@@ -74,6 +86,7 @@ def judge(
     fixture: Fixture,
     policies: list[Policy],
     options: Options,
+    prices: PriceTable | None = None,
 ) -> Attempt:
     """Fill ``attempt.problems`` (rendered text sections) from the replay and the checks."""
     replayer = attempt.replayer
@@ -90,11 +103,17 @@ def judge(
             attempt.updated_expect = updated_expect(fixture, replayer)
             if attempt.updated_expect is not None:
                 checked = fixture.model_copy(update={"expect": Expect.model_validate(attempt.updated_expect)})
-        failures = evaluate(checked, replayer.run, policies=policies, golden=golden)
+        failures = evaluate(checked, replayer.run, policies=policies, golden=golden, prices=prices)
         attempt.failures = list(failures)
         if failures:
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
-    elif replayer.misses:
+    elif golden and options.update:
+        attempt.update_skipped = (
+            "the replay stopped at an unmatched call"
+            if replayer.misses
+            else f"the agent raised {type(error).__name__}"
+        )
+    if replayer.misses:
         problems.append("checks not run: the replay stopped at an unmatched call")
         if error is not None:
             problems.append(f"then the agent raised {type(error).__name__}: {error}")
@@ -132,7 +151,8 @@ def conclude(
         info["required_rate"] = options.pass_rate
     ok = rate >= options.pass_rate if total > 1 else attempts[0].passed
     failing = next((a for a in attempts if not a.passed), None)
-    if fixture.status == "known-bad":
+    known_bad = fixture.status == "known-bad"
+    if known_bad:
         if ok:
             target = str(path) if path is not None else fixture.id
             pytest.fail(
@@ -140,14 +160,21 @@ def conclude(
                 f"Promote it: agenttrace mark {target} --regression",
                 pytrace=False,
             )
-        reason = failing.problems[0] if failing and failing.problems else ""
-        if failing and not reason and failing.error is not None:
-            reason = _error_text(failing.error)
-        _xfail(f"known-bad: {reason.splitlines()[0] if reason else 'fails as recorded'}", failing)
+        # Expected: the checks fail, i.e. the recorded bad behaviour is reproduced. An exception, an
+        # unmatched call or drift is something else going wrong, and is reported as it would be elsewhere.
+        reproduced = next((a for a in attempts if a.failures), None)
+        if reproduced is not None:
+            reason = reproduced.problems[0] if reproduced.problems else ""
+            _xfail(f"known-bad: {reason.splitlines()[0] if reason else 'fails as recorded'}", reproduced)
     if ok:
         return
     assert failing is not None
     sections = [_header(fixture, path)]
+    if known_bad:
+        sections.append(
+            "known-bad: its checks were expected to fail (the recorded bad behaviour reproduced); the replay "
+            "went wrong in another way, which is not the expected failure"
+        )
     if total > 1:
         sections.append(
             f"passed {passes}/{total} repetitions ({rate:.0%}), required {options.pass_rate:.0%}; "
@@ -159,6 +186,8 @@ def conclude(
             sections.append(_error_text(failing.error))
     elif failing.error is not None:
         if total == 1:
+            if known_bad:  # the traceback says what went wrong; the note, why it is not the xfail
+                failing.error.add_note("\n".join(sections))
             raise failing.error  # the agent's own exception, with its traceback
         sections.append(_error_text(failing.error))
     if options.drift == "warn" and failing.replayer.drifts:

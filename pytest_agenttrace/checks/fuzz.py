@@ -82,6 +82,13 @@ class Reorder:
             return message
         return message.model_copy(update={"tool_calls": [calls[i] for i in self.order]})
 
+    def __call__(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The replay's form (``Replayer(overrides=...)``): an assistant message dict, reordered."""
+        calls = list(message.get("tool_calls") or [])
+        if sorted(self.order) != list(range(len(calls))):
+            return message
+        return {**message, "tool_calls": [calls[i] for i in self.order]}
+
 
 ReplayOnce = Callable[[Mapping[int, Any]], ActualRun]
 _KEEP = object()
@@ -430,7 +437,11 @@ def run_fuzz(
         "fuzz",
         f"an invariant fails on a variation of the recorded tool results "
         f"(seed {chosen_seed}, {count} examples run, shrunk to the example below)",
-        details=[*lines, f"reproduce with seed {chosen_seed} (expect.fuzz.seed or the fuzz seed option)"],
+        details=[
+            *lines,
+            f"reproduce with seed {chosen_seed}: pytest --agenttrace --agenttrace-fuzz-seed={chosen_seed} "
+            "(or expect.fuzz.seed)",
+        ],
         source="expect.fuzz",
     )
     return FuzzResult(seed=chosen_seed, examples=count, failures=[head, *failures], example=example, run=run)

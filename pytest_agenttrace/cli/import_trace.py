@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..checks.prices import PriceTable
 from ..errors import TraceFormatError
 from ..importers import ImportRun, ImportSettings, describe, format_names, options_from_config
 from ..importers.naming import check_id
@@ -232,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
         redact=args.redact,
         redact_settings=settings_from_config(config.redact) if args.redact else None,
         options=options,
+        prices=PriceTable.from_config(
+            config.prices,
+            where=f"{config.path}: [tool.agenttrace.prices]" if config.path else "[tool.agenttrace.prices]",
+        ),
     )
     if not args.redact:
         print(

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from .._version import __version__
 from ..errors import FixtureError, FixtureExistsError, TraceFormatError
-from ..model import FORMAT_NAME, FORMAT_VERSION, Fixture, Status, compute_totals
+from ..model import FORMAT_NAME, FORMAT_VERSION, Fixture, ModelStep, Status, compute_totals
 from ..redact import RedactSettings, redact_document, redact_text
 from ..store import SUFFIX, atomic_write, discover, dump_fixture, fixture_path, load_fixture
 from ..store.load import model_errors
@@ -68,6 +68,9 @@ class ImportSettings:
     redact: bool = True
     redact_settings: RedactSettings | None = None
     options: ImportOptions = field(default_factory=ImportOptions)
+    #: ``[tool.agenttrace.prices]`` over the defaults (a ``checks.prices.PriceTable``; None: the defaults),
+    #: for the estimated cost of model calls whose source recorded none.
+    prices: Any = None
 
 
 @dataclass
@@ -377,6 +380,7 @@ class ImportRun:
         except ValidationError as exc:
             where, message = model_errors(exc)[0]
             return self._fail(trace, f"{where}: {message}")
+        fixture = _with_estimated_costs(fixture, settings.prices)
         fixture = fixture.model_copy(update={"totals": compute_totals(fixture.steps)})
         try:
             data = dump_fixture(fixture)
@@ -408,6 +412,25 @@ class _Pending:
     outcome: Outcome
     merged: bool
     future: Future[None]
+
+
+def _with_estimated_costs(fixture: Fixture, prices: Any) -> Fixture:
+    """Each model call the source gave no cost for, priced from its usage (``estimated: true``).
+
+    A budget on cost then works for every source, and the file says which figures are a guess; a model
+    the price table does not know, or a call without token usage, stays without a cost.
+    """
+    from ..checks.prices import estimate_cost
+
+    steps = list(fixture.steps)
+    changed = False
+    for index, step in enumerate(steps):
+        if isinstance(step, ModelStep) and step.cost is None:
+            cost = estimate_cost(step.model, step.usage, prices)
+            if cost is not None:
+                steps[index] = step.model_copy(update={"cost": cost})
+                changed = True
+    return fixture.model_copy(update={"steps": steps}) if changed else fixture
 
 
 def _done(item: Outcome | _Pending) -> bool:

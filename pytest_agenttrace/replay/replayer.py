@@ -29,7 +29,7 @@ from ..model import (
 )
 from . import decorators
 from ._construct import construct
-from ._copy import _dumps
+from ._copy import Frozen, _dumps
 from .calls import model_request, shape_of
 from .cursor import ModelCursor
 from .drift import Drift, closest_model_call, request_drift
@@ -116,6 +116,10 @@ class Replayer:
 
     ``match`` adds per-tool argument matchers to the ones the fixture declares in ``expect.tools``.
     ``live_model``: model calls go to the real function (which must be given) and are recorded.
+    ``overrides`` maps a recorded step index to another answer for it (what fuzzing varies): for a tool
+    step, a JSON value is given as its result and an exception instance is raised by the stub; for a model
+    step, a callable receives the recorded assistant message (a fresh dict) and returns the one to give
+    (reordered parallel tool calls, say). The recorded answer is used for every step not named.
     """
 
     def __init__(
@@ -125,8 +129,10 @@ class Replayer:
         match: Mapping[str, ArgumentMatch] | None = None,
         live_model: bool = False,
         drift: DriftMode = "warn",
+        overrides: Mapping[int, Any] | None = None,
     ) -> None:
         self.fixture = fixture
+        self.overrides: Mapping[int, Any] = overrides or {}
         self.run = ActualRun(fixture=fixture)
         self.models = ModelCursor(fixture)
         self.tools = ToolBook(fixture, match)
@@ -224,6 +230,10 @@ class Replayer:
         message = answer.message.thaw()
         if answer.response is not None:
             fields["response"] = answer.response
+        override = self.overrides.get(answer.source) if isinstance(answer.source, int) else None
+        if callable(override):
+            message = override(message)
+            fields["response"] = _message(message)
         self._append(construct(ModelStep, **fields), answer.source)
         self._expect_calls(message)
         return message  # type: ignore[no-any-return]
@@ -348,10 +358,25 @@ class Replayer:
             fields["error"] = construct(ErrorInfo, **error_fields)
             self._append(construct(cls, **fields), answer.source)
             raise RecordedToolError(message, name=name, error_type=error_type)
+        if isinstance(answer.source, int) and answer.source in self.overrides:
+            return self._overridden(cls, fields, answer.source)
         fields["result"] = answer.raw_result
         self._append(construct(cls, **fields), answer.source)
         assert answer.result is not None
         return answer.result.thaw()
+
+    def _overridden(
+        self, cls: type[ToolStep] | type[ApprovalStep], fields: dict[str, Any], source: int
+    ) -> Any:
+        """The override of recorded step ``source`` (see ``overrides``): raised, or a fresh copy returned."""
+        value = self.overrides[source]
+        if isinstance(value, BaseException):
+            fields["error"] = construct(ErrorInfo, type=type(value).__name__, message=str(value))
+            self._append(construct(cls, **fields), source)
+            raise value
+        fields["result"] = value
+        self._append(construct(cls, **fields), source)
+        return Frozen(value).thaw()
 
     def _unmatched(self, error: UnmatchedCall) -> UnmatchedCall:
         if self.on_unmatched == "fail":

@@ -121,6 +121,9 @@ def test_k_lf_x_and_junit_properties(pytester: pytest.Pytester) -> None:
         "agenttrace_fixture": "refund-good",
         "agenttrace_trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
         "agenttrace_status": "regression",
+        # one gpt-4o-mini call with usage (100 in, 10 out) at list price, answered as recorded
+        "agenttrace_replay_cost": "2.1e-05",
+        "agenttrace_recorded_cost": "2.1e-05",
     }
     result = pytester.runpytest("--agenttrace", "--lf", "-v")
     result.assert_outcomes(failed=1)
@@ -152,3 +155,87 @@ def test_without_agenttrace_nothing_is_collected(pytester: pytest.Pytester) -> N
     result = pytester.runpytest("-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*replays of recorded agent runs need pytest --agenttrace*"])
+
+
+def test_known_bad_xfails_only_when_its_checks_fail(pytester: pytest.Pytester) -> None:
+    doc = fixture_doc(status="known-bad", stubs=DENY_APPROVAL)
+    make_project(pytester, fixtures=[doc], policies=[APPROVAL_POLICY], guard=False)
+    agent = pytester.path / "agent.py"
+    source = agent.read_text()
+    # the agent is broken in a way unrelated to the recorded bug: a real error, with its traceback
+    agent.write_text(
+        source.replace("def handle(request):\n", "def handle(request):\n    import no_such_module\n")
+    )
+    result = pytester.runpytest("--agenttrace")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*import no_such_module",
+            "E *ModuleNotFoundError: No module named 'no_such_module'",
+            "E *agenttrace: fixture 'refund-no-approval' (known-bad, fixtures/refund-no-approval.trace.json)",
+            "E *known-bad: its checks were expected to fail (the recorded bad behaviour reproduced); the replay "
+            "went wrong in another way, which is not the expected failure",
+        ]
+    )
+    # an unmatched call is not the recorded bad behaviour either (no stub for the approval: a miss)
+    make_project(pytester, fixtures=[fixture_doc(status="known-bad")], policies=[APPROVAL_POLICY], guard=True)
+    result = pytester.runpytest("--agenttrace")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*not the expected failure", "*unmatched tool call request_approval*"])
+    # the bug reproduced (the refund without approval): the expected failure
+    make_project(pytester, fixtures=[doc], policies=[APPROVAL_POLICY], guard=False)
+    result = pytester.runpytest("--agenttrace", "-rx")
+    result.assert_outcomes(xfailed=1)
+    result.stdout.fnmatch_lines(["*XFAIL*known-bad: *"])
+
+
+def test_update_hint_only_for_a_changed_golden_path(pytester: pytest.Pytester) -> None:
+    # golden, same tool path as recorded, but a policy fails: an update would change nothing
+    golden = fixture_doc(status="golden", stubs=DENY_APPROVAL)
+    make_project(pytester, fixtures=[golden], policies=[APPROVAL_POLICY], guard=False)
+    result = pytester.runpytest("--agenttrace")
+    result.assert_outcomes(failed=1)
+    assert "--agenttrace-update" not in result.stdout.str()
+    # golden, stopped at an unmatched call: no new path to take either
+    make_project(pytester, fixtures=[fixture_doc(status="golden")], guard=True)
+    result = pytester.runpytest("--agenttrace")
+    result.assert_outcomes(failed=1)
+    assert "--agenttrace-update" not in result.stdout.str()
+    # golden whose tool path changed: the hint, naming the fixture
+    make_project(pytester, fixtures=[golden], guard=True)
+    result = pytester.runpytest("--agenttrace")
+    result.stdout.fnmatch_lines(
+        [
+            "agenttrace: 1 golden fixture failed on a changed tool path; if the new path is right, re-run with "
+            "--agenttrace-update to rewrite their expectations:",
+            "  fixtures/refund-no-approval.trace.json::refund-no-approval",
+        ]
+    )
+
+
+def test_update_says_which_golden_fixtures_it_did_not_update_and_why(pytester: pytest.Pytester) -> None:
+    missed = fixture_doc("a-missed", status="golden")  # no stub for the approval: an unmatched call
+    over_budget = fixture_doc(
+        "b-over-budget", status="golden", stubs=DENY_APPROVAL, expect={"budgets": {"max_tool_calls": 1}}
+    )
+    fine = fixture_doc("c-fine", status="golden", stubs=DENY_APPROVAL)
+    make_project(pytester, fixtures=[missed, over_budget, fine], guard=True)
+    before = {p.name: p.read_bytes() for p in (pytester.path / "fixtures").iterdir()}
+    result = pytester.runpytest("--agenttrace", "--agenttrace-update")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*agenttrace update*",
+            "1 golden fixture updated.",
+            "  updated *c-fine.trace.json",
+            "2 golden fixtures not updated:",
+            "  fixtures/a-missed.trace.json::a-missed: no new tool path to take: the replay stopped at an "
+            "unmatched call (see its failure)",
+            "  fixtures/b-over-budget.trace.json::b-over-budget: it failed other checks too (see its failure); "
+            "fix them, then update",
+        ]
+    )
+    after = {p.name: p.read_bytes() for p in (pytester.path / "fixtures").iterdir()}
+    assert after["a-missed.trace.json"] == before["a-missed.trace.json"]
+    assert after["b-over-budget.trace.json"] == before["b-over-budget.trace.json"]
+    assert after["c-fine.trace.json"] != before["c-fine.trace.json"]
