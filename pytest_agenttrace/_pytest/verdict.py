@@ -23,7 +23,7 @@ import pytest
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
-from .checking import CheckFailure, evaluate, render
+from .checking import CheckFailure, evaluate, headline, render, render_unmatched_lines
 from .options import Options
 
 
@@ -37,6 +37,9 @@ class Attempt:
     updated_expect: dict[str, Any] | None = None
     #: The failed checks themselves (``problems`` holds their text), for the HTML report.
     failures: list[CheckFailure] = field(default_factory=list)
+    #: What went wrong on one line (the check, the step, the call): the failure's first line, which is
+    #: also what pytest's short test summary shows.
+    headline: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -78,11 +81,16 @@ def judge(
     """Fill ``attempt.problems`` (rendered text sections) from the replay and the checks."""
     replayer = attempt.replayer
     error = attempt.error
-    if isinstance(error, UnmatchedCall) and any(error is miss for miss in replayer.misses):
+    raised_miss = isinstance(error, UnmatchedCall) and any(error is miss for miss in replayer.misses)
+    if raised_miss:
         attempt.error = error = None  # reported below as a miss, with its full explanation
     problems = attempt.problems
     for miss in replayer.misses:
         problems.append(miss.description)
+    if replayer.misses:
+        first = replayer.misses[0]
+        more = len(replayer.misses) - 1
+        attempt.headline = first.summary + (f" (+{more} more unmatched)" if more else "")
     golden = fixture.status == "golden"
     checked = fixture
     if not replayer.misses and error is None:
@@ -93,15 +101,42 @@ def judge(
         failures = evaluate(checked, replayer.run, policies=policies, golden=golden)
         attempt.failures = list(failures)
         if failures:
+            attempt.headline = headline(failures, replayer.run)
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
     elif replayer.misses:
-        problems.append("checks not run: the replay stopped at an unmatched call")
+        problems.append(unmatched_text(fixture, replayer, raised=raised_miss, verbose=options.verbose))
         if error is not None:
             problems.append(f"then the agent raised {type(error).__name__}: {error}")
             attempt.error = None
     if options.drift == "fail" and replayer.drifts:
         problems.append(drift_text(replayer, "prompt drift (drift = fail)"))
+        if attempt.headline is None:
+            count = len(replayer.drifts)
+            attempt.headline = (
+                f"prompt drift (drift = fail): {count} model request{'s differ' if count != 1 else ' differs'} "
+                f"from the recording, first at model call #{replayer.drifts[0].call + 1}"
+            )
     return attempt
+
+
+def unmatched_text(fixture: Fixture, replayer: Replayer, *, raised: bool, verbose: bool) -> str:
+    """Why the checks did not run, in what the agent actually did after the miss, and the timeline."""
+    run = replayer.run
+    missed = [i for i, source in run.answered_by.items() if source == "unmatched"]
+    at = f"steps[{missed[0]}]" if missed else "a step"
+    later = len(run.steps) - 1 - missed[-1] if missed else 0
+    if raised:
+        why = f"the agent stopped at the unmatched call ({at}): UnmatchedCall propagated out of it"
+    elif run.has_output:
+        why = (
+            f"the agent caught the unmatched call ({at}) and went on to its output "
+            f"({later} more step{'s' if later != 1 else ''}), so what it did after it was not the recorded run"
+        )
+    elif later:
+        why = f"the agent went on for {later} more step{'s' if later != 1 else ''} after the unmatched call ({at})"
+    else:
+        why = f"the agent stopped at the unmatched call ({at})"
+    return "\n".join([f"checks not run: {why}", *render_unmatched_lines(fixture, run, verbose=verbose)])
 
 
 def drift_text(replayer: Replayer, title: str) -> str:
@@ -148,6 +183,8 @@ def conclude(
         return
     assert failing is not None
     sections = [_header(fixture, path)]
+    if failing.headline is not None:
+        sections[0] = f"{failing.headline}\n{sections[0]}"
     if total > 1:
         sections.append(
             f"passed {passes}/{total} repetitions ({rate:.0%}), required {options.pass_rate:.0%}; "
