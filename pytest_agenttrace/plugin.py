@@ -96,6 +96,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(AgentTraceSession.from_config(config), AgentTraceSession.name)
 
 
+def _ours(value: Any) -> bool:
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    return type(value).__module__.startswith("pytest_agenttrace.")
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
+    """``assert run.steps[3] == expected_step`` in a user's test: one line per difference, not two reprs.
+
+    Only this package's values (steps, messages, tool calls, fixtures, the actual run, lists of them) are
+    taken over; the cheap module test keeps every other comparison, plain dicts included, pytest's own.
+    """
+    if not (_ours(left) or _ours(right)):
+        return None
+    from .report.assertrepr import trace_assertrepr_compare
+
+    return trace_assertrepr_compare(op, left, right, verbose=config.get_verbosity())
+
+
 @pytest.fixture
 def agenttrace_replay(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The replay of one fixture file, for a test that wires the stubs into the agent itself.

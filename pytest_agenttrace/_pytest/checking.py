@@ -17,7 +17,7 @@ from ..errors import ConfigError
 from ..model import Fixture, Policy
 from ..replay.run import ActualRun
 
-__all__ = ["CheckFailure", "evaluate", "load_global_policies", "render"]
+__all__ = ["CheckFailure", "evaluate", "headline", "load_global_policies", "render", "render_unmatched_lines"]
 
 
 def load_global_policies(path: Path | None) -> list[Policy]:
@@ -54,3 +54,17 @@ def _fallback_render(failures: Sequence[Any]) -> str:
         lines.append(f"✗ {failure.check}{where}: {failure.message}")
         lines.extend(f"    {detail}" for detail in getattr(failure, "details", None) or ())
     return "\n".join(lines)
+
+
+def headline(failures: Sequence[CheckFailure], run: ActualRun) -> str:
+    """The failure on one line: the check, the step and the call (see ``report.failures.headline``)."""
+    from ..report.failures import headline as one_line
+
+    return one_line(list(failures), run)
+
+
+def render_unmatched_lines(fixture: Fixture, run: ActualRun, *, verbose: bool) -> list[str]:
+    """The timeline excerpt around the calls the recording could not answer."""
+    from ..report.failures import render_unmatched
+
+    return render_unmatched(fixture, run, verbose=verbose)

@@ -25,7 +25,7 @@ from ..checks.prices import PriceTable
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
-from .checking import CheckFailure, evaluate, render
+from .checking import CheckFailure, evaluate, headline, render, render_unmatched_lines
 from .options import Options
 
 #: The checks an update of a golden fixture's ``expect.tools.sequence`` answers.
@@ -44,6 +44,9 @@ class Attempt:
     failures: list[CheckFailure] = field(default_factory=list)
     #: ``--agenttrace-update`` on a golden fixture: why no new ``expect`` could be taken from this replay.
     update_skipped: str | None = None
+    #: What went wrong on one line (the check, the step, the call): the failure's first line, which is
+    #: also what pytest's short test summary shows.
+    headline: str | None = None
 
     @property
     def path_changed(self) -> bool:
@@ -91,11 +94,16 @@ def judge(
     """Fill ``attempt.problems`` (rendered text sections) from the replay and the checks."""
     replayer = attempt.replayer
     error = attempt.error
-    if isinstance(error, UnmatchedCall) and any(error is miss for miss in replayer.misses):
+    raised_miss = isinstance(error, UnmatchedCall) and any(error is miss for miss in replayer.misses)
+    if raised_miss:
         attempt.error = error = None  # reported below as a miss, with its full explanation
     problems = attempt.problems
     for miss in replayer.misses:
         problems.append(miss.description)
+    if replayer.misses:
+        first = replayer.misses[0]
+        more = len(replayer.misses) - 1
+        attempt.headline = first.summary + (f" (+{more} more unmatched)" if more else "")
     golden = fixture.status == "golden"
     checked = fixture
     if not replayer.misses and error is None:
@@ -106,6 +114,7 @@ def judge(
         failures = evaluate(checked, replayer.run, policies=policies, golden=golden, prices=prices)
         attempt.failures = list(failures)
         if failures:
+            attempt.headline = headline(failures, replayer.run)
             problems.append(render(checked, replayer.run, failures, verbose=options.verbose))
     elif golden and options.update:
         attempt.update_skipped = (
@@ -114,13 +123,39 @@ def judge(
             else f"the agent raised {type(error).__name__}"
         )
     if replayer.misses:
-        problems.append("checks not run: the replay stopped at an unmatched call")
+        problems.append(unmatched_text(fixture, replayer, raised=raised_miss, verbose=options.verbose))
         if error is not None:
             problems.append(f"then the agent raised {type(error).__name__}: {error}")
             attempt.error = None
     if options.drift == "fail" and replayer.drifts:
         problems.append(drift_text(replayer, "prompt drift (drift = fail)"))
+        if attempt.headline is None:
+            count = len(replayer.drifts)
+            attempt.headline = (
+                f"prompt drift (drift = fail): {count} model request{'s differ' if count != 1 else ' differs'} "
+                f"from the recording, first at model call #{replayer.drifts[0].call + 1}"
+            )
     return attempt
+
+
+def unmatched_text(fixture: Fixture, replayer: Replayer, *, raised: bool, verbose: bool) -> str:
+    """Why the checks did not run, in what the agent actually did after the miss, and the timeline."""
+    run = replayer.run
+    missed = [i for i, source in run.answered_by.items() if source == "unmatched"]
+    at = f"steps[{missed[0]}]" if missed else "a step"
+    later = len(run.steps) - 1 - missed[-1] if missed else 0
+    if raised:
+        why = f"the agent stopped at the unmatched call ({at}): UnmatchedCall propagated out of it"
+    elif run.has_output:
+        why = (
+            f"the agent caught the unmatched call ({at}) and went on to its output "
+            f"({later} more step{'s' if later != 1 else ''}), so what it did after it was not the recorded run"
+        )
+    elif later:
+        why = f"the agent went on for {later} more step{'s' if later != 1 else ''} after the unmatched call ({at})"
+    else:
+        why = f"the agent stopped at the unmatched call ({at})"
+    return "\n".join([f"checks not run: {why}", *render_unmatched_lines(fixture, run, verbose=verbose)])
 
 
 def drift_text(replayer: Replayer, title: str) -> str:
@@ -170,6 +205,8 @@ def conclude(
         return
     assert failing is not None
     sections = [_header(fixture, path)]
+    if failing.headline is not None:
+        sections[0] = f"{failing.headline}\n{sections[0]}"
     if known_bad:
         sections.append(
             "known-bad: its checks were expected to fail (the recorded bad behaviour reproduced); the replay "

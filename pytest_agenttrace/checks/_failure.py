@@ -30,6 +30,11 @@ class CheckFailure:
     related: list[int] = field(default_factory=list)
     #: Where the rule was written: ``expect.tools.sequence[2]``, ``policies.json: policies[0]``.
     source: str | None = None
+    #: What went wrong in a few words, for the test's first line and pytest's one-line summary
+    #: (``ran without approval``); the report puts the check, the step and the call in front of it.
+    short: str | None = None
+    #: For a list ``actual`` of the run's calls: the step index of each, so a diff says ``steps[3]``.
+    actual_steps: list[int] | None = None
 
     def summary(self) -> str:
         """``check · step N: message`` on one line."""

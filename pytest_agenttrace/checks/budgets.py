@@ -135,13 +135,8 @@ def check_budgets(
             )
         )
 
-    over(
-        "max_steps",
-        f.steps,
-        budgets.max_steps,
-        "steps",
-        budgets.max_steps if budgets.max_steps is not None else None,
-    )
+    # a count over a limit is about the whole run: no one step is to blame, so none is named
+    over("max_steps", f.steps, budgets.max_steps, "steps")
     over("max_model_calls", f.model_calls, budgets.max_model_calls, "model calls")
     over("max_tool_calls", f.tool_calls, budgets.max_tool_calls, "tool calls")
     over("max_tokens", f.tokens, budgets.max_tokens, "tokens")

@@ -228,12 +228,15 @@ def _check_one(policy: Policy, run: ActualRun, source: str, index_: _Index) -> l
         check = f"policy:{policy.id}"
         extra = [policy.description] if policy.description else []
         if policy.when is not None:
-            extra.append(f"applies when the arguments match {short(policy.when, 100)}")
+            extra.append(
+                f"applies when the arguments match {short(policy.when, 1_000_000)}"
+            )  # the report clips it
         if policy.forbid:
             failures.append(
                 CheckFailure(
                     check=check,
                     message=f"{call}: forbidden by the policy",
+                    short="forbidden by the policy",
                     step=index,
                     actual=arguments,
                     details=extra,
@@ -255,13 +258,15 @@ def _check_one(policy: Policy, run: ActualRun, source: str, index_: _Index) -> l
             else:
                 what = f"no {name} after it"
             verb = "ran without a granted approval" if field == "requires" else "was not followed as required"
+            brief = "ran without a granted approval" if field == "requires" else f"was not followed by {name}"
             if field == "requires" and required.tool and not required.approval and found.candidates == 0:
                 verb = f"ran without {required.tool} before it"
+                brief = f"ran without {required.tool}"
                 what = f"no {required.tool} call in the {index} steps before step {index}"
             details = list(extra)
             if required.result is not None:
                 details.append(
-                    f"the {_required_name(required)} result must match {short(required.result, 100)}"
+                    f"the {_required_name(required)} result must match {short(required.result, 1_000_000)}"
                 )
             if required.same:
                 details.append(f"with the same {', '.join(required.same)}")
@@ -269,6 +274,7 @@ def _check_one(policy: Policy, run: ActualRun, source: str, index_: _Index) -> l
                 CheckFailure(
                     check=check,
                     message=f"{call} {verb}: {what}",
+                    short=brief,
                     step=index,
                     actual=arguments,
                     details=details,

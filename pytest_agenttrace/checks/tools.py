@@ -130,6 +130,7 @@ def _check_sequence(
             step=step,
             expected=[_expected_data(e) for e in expected],
             actual=[c.data() for c in calls],
+            actual_steps=[c.index for c in calls],
             details=details,
             source=source,
         )
@@ -178,6 +179,7 @@ def _check_subsequence(expected: list[ToolCallExpectation], calls: list[Call]) -
                 step=step,
                 expected=[_expected_data(e) for e in expected],
                 actual=[c.data() for c in calls],
+                actual_steps=[c.index for c in calls],
                 details=details,
                 source=f"expect.tools.subsequence[{number}]",
             )
@@ -227,13 +229,15 @@ def _check_set(expected: list[ToolCallExpectation], calls: list[Call]) -> list[C
         parts.append(f"{len(missing)} expected call{'s' if len(missing) > 1 else ''} missing")
     if extra:
         parts.append(f"{len(extra)} unexpected call{'s' if len(extra) > 1 else ''}")
+    by_name = sorted(calls, key=lambda c: c.name)
     return [
         CheckFailure(
             check="tools.set",
             message=" and ".join(parts),
             step=step,
             expected=sorted((_expected_data(e) for e in expected), key=lambda d: d["name"]),
-            actual=sorted((c.data() for c in calls), key=lambda d: d["name"]),
+            actual=[c.data() for c in by_name],
+            actual_steps=[c.index for c in by_name],
             details=details,
             source="expect.tools.set",
         )
@@ -293,6 +297,7 @@ def _check_argument_schemas(fixture: Fixture, run: ActualRun, calls: list[Call])
                 CheckFailure(
                     check="tools.arguments",
                     message=f"{call.name} at step {call.index}: arguments do not match the tool's schema",
+                    short="arguments do not match the tool's schema",
                     step=call.index,
                     details=lines,
                     actual=call.arguments,
@@ -347,6 +352,7 @@ def check_tools(fixture: Fixture, run: ActualRun, *, golden: bool = False) -> li
                     CheckFailure(
                         check="tools.forbidden",
                         message=f"{call.name} is forbidden, called at step {call.index}: {call.text()}",
+                        short="is forbidden",
                         step=call.index,
                         source="expect.tools.forbidden",
                     )

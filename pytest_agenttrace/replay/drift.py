@@ -18,9 +18,10 @@ from typing import Any
 from ..model import Message, ModelStep
 from .inputs import text_of
 
-__all__ = ["Closest", "Drift", "closest_model_call", "message_key", "request_drift"]
+__all__ = ["Closest", "Drift", "closest_model_call", "message_key", "request_drift", "tools_drift"]
 
 _MAX_LINES = 12
+_WIDTH = 110
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,36 @@ def message_key(message: Any) -> str:
     return key.replace("\n", "⏎")
 
 
-def _clip(text: str, width: int = 110) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _clip(text: str, width: int = _WIDTH, start: int = 0) -> str:
+    """``text`` cut to ``width`` characters from ``start`` (the diff's context), ``…`` where it was cut."""
+    if len(text) <= width:
+        return text
+    start = max(0, min(start, len(text) - width + 1))
+    head = "…" if start > 0 else ""
+    body = text[start : start + width - len(head)]
+    if start + len(body) < len(text):
+        body = body[:-1] + "…"
+    return head + body
+
+
+def _clip_pair(want: str, got: str, width: int = _WIDTH) -> tuple[str, str]:
+    """Both cut around their first differing character, so a change far into a long system prompt shows."""
+    if len(want) <= width and len(got) <= width:
+        return want, got
+    role, sep, _ = want.partition(": ")
+    if sep and got.startswith(role + sep) and len(role) < width // 4:  # keep "system: " in view
+        head = role + sep
+        a, b = _clip_around(want[len(head) :], got[len(head) :], width - len(head))
+        return head + a, head + b
+    return _clip_around(want, got, width)
+
+
+def _clip_around(want: str, got: str, width: int) -> tuple[str, str]:
+    first = next(
+        (i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want), len(got))
+    )
+    start = first - width // 3 if first > width - width // 3 else 0
+    return _clip(want, width, start), _clip(got, width, start)
 
 
 def _plainly_same(recorded: Message, sent: Any) -> bool:
@@ -123,6 +152,11 @@ def request_drift(recorded: Sequence[Message], sent: Sequence[Any]) -> list[str]
     matcher = difflib.SequenceMatcher(a=want, b=got, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal":
+            continue
+        if tag == "replace" and a1 - a0 == b1 - b0:  # changed messages: cut each pair around the change
+            pairs = [_clip_pair(want[a0 + k], got[b0 + k]) for k in range(a1 - a0)]
+            lines.extend(f"- [{a0 + k}] {pair[0]}" for k, pair in enumerate(pairs))
+            lines.extend(f"+ [{b0 + k}] {pair[1]}" for k, pair in enumerate(pairs))
             continue
         lines.extend(f"- [{i}] {_clip(want[i])}" for i in range(a0, a1))
         lines.extend(f"+ [{i}] {_clip(got[i])}" for i in range(b0, b1))
@@ -201,3 +235,31 @@ def closest_model_call(
 def _same_model(recorded: str, asked: str) -> bool:
     """``gpt-4o-mini`` asked, ``gpt-4o-mini-2024-07-18`` recorded (the provider's dated name): the same."""
     return recorded == asked or recorded.startswith(asked + "-") or asked.startswith(recorded + "-")
+
+
+def _tool_key(tool: Any) -> tuple[str, str]:
+    """(name, canonical JSON of the whole definition) of an offered tool, a recorded or a sent one."""
+    data = _as_dict(tool)
+    function = data.get("function")
+    if not isinstance(function, dict):
+        function = _as_dict(function) if function is not None else {}
+    name = str(function.get("name") or data.get("name") or "?")
+    return name, json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def tools_drift(recorded: Sequence[Any], offered: Sequence[Any]) -> list[str]:
+    """Lines for the tools offered to the model that differ from the recorded request's.
+
+    A tool added to or removed from the request changes what the model may choose, which the recorded
+    answer cannot reflect, so it is drift as much as a changed prompt is.
+    """
+    want = dict(_tool_key(t) for t in recorded)
+    got = dict(_tool_key(t) for t in offered)
+    if want == got:
+        return []
+    lines = [f"- tool offered in the recording, not now: {name}" for name in want if name not in got]
+    lines += [f"+ tool offered now, not in the recording: {name}" for name in got if name not in want]
+    lines += [
+        f"~ tool {name}: its definition differs" for name in want if name in got and want[name] != got[name]
+    ]
+    return lines

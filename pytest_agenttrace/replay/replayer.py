@@ -32,7 +32,7 @@ from ._construct import construct
 from ._copy import Frozen, _dumps
 from .calls import model_request, shape_of
 from .cursor import ModelCursor
-from .drift import Drift, closest_model_call, request_drift
+from .drift import Drift, closest_model_call, request_drift, tools_drift
 from .errors import RecordedModelError, RecordedToolError, UnmatchedCall
 from .matching import short
 from .run import ActualRun
@@ -216,8 +216,10 @@ class Replayer:
                 value = getattr(step, key)
                 if value is not None:
                     fields[key] = value
-            if self.drift_mode != "off" and step.messages is not None:
-                lines = request_drift(step.messages, messages)
+            if self.drift_mode != "off":
+                lines = request_drift(step.messages, messages) if step.messages is not None else []
+                if step.tools is not None and offered is not None and step.tools != offered:
+                    lines += tools_drift(step.tools, offered)
                 if lines:
                     self.drifts.append(Drift(call, step.id, tuple(lines)))
         error = answer.error

@@ -15,16 +15,18 @@ from typing import Any
 
 from ..checks import CheckFailure
 from ..model import Fixture, Step
-from ._text import clip
+from ._text import call_text, clip, short_json
 from .diff import diff_lines
 from .timeline import _detail
 
-__all__ = ["render_failures", "side_by_side"]
+__all__ = ["headline", "render_failures", "render_unmatched", "side_by_side"]
 
 _SHORT_DETAILS = 8
 _SHORT_DIFF = 6
 _WINDOW = 3
 _COLUMN = 58
+#: Detail lines longer than this are cut in the short report (-v shows them whole).
+_SHORT_LINE = 120
 
 
 def _step_label(step: Step) -> str:
@@ -33,11 +35,29 @@ def _step_label(step: Step) -> str:
 
 
 def _signature(step: Step) -> tuple[Any, ...]:
+    """What must agree for an actual step to follow the recorded one.
+
+    A model step is identified by what the model asked for (the tool calls of its response, or that it
+    answered in text), so a live model that chose another tool diverges at its own step, not only at the
+    tool call that follows.
+    """
     if step.kind in ("tool", "approval"):
         arguments = getattr(step, "arguments", None)
         if arguments is None:
             arguments = getattr(step, "arguments_text", None)
         return (step.kind, step.name, json.dumps(arguments, sort_keys=True, default=repr))
+    if step.kind == "model":
+        response = getattr(step, "response", None)
+        if response is None:
+            return ("model", None if step.error is None else "error")
+        calls = []
+        for call in response.tool_calls or ():
+            try:
+                parsed: Any = json.loads(call.function.arguments)
+            except ValueError:
+                parsed = call.function.arguments
+            calls.append((call.function.name, json.dumps(parsed, sort_keys=True, default=repr)))
+        return ("model", tuple(calls) if calls else "answer")
     return (step.kind,)
 
 
@@ -70,14 +90,33 @@ def _align(fixture: Fixture, steps: list[Step]) -> tuple[list[_Row], int | None]
     return rows, first
 
 
+def _cell_text(step: Step, width: int) -> str:
+    """``lookup_order(order_id="A1") → {...}`` for a call, ``gpt-4o-mini → issue_refund(...)`` for a model."""
+    if step.kind in ("tool", "approval"):
+        arguments = getattr(step, "arguments", None)
+        if arguments is None:
+            arguments = getattr(step, "arguments_text", None)
+        text = call_text(step.name or "?", arguments, width)
+        left = width - len(text) - 3
+        if "result" in step.model_fields_set and step.error is None and left >= 6:
+            text += " → " + short_json(getattr(step, "result", None), left)
+        return text
+    name = (getattr(step, "model", None) or step.name or "") if step.kind == "model" else (step.name or "")
+    return f"{name} {_detail(step, width)}".strip()
+
+
 def _cell(index: int | None, steps: list[Step], width: int) -> str:
+    """One side of a timeline row: step index, kind, the tool or model name and what came of it."""
     if index is None:
         return " " * width
     step = steps[index]
-    text = f"{index:>3} {step.kind:<6} {_detail(step, width - 11) or _step_label(step)}"
+    head = f"{index:>3} {step.kind:<6} "
+    tail = ""
     if step.error is not None:
-        text += " ✗ " + (step.error.type or step.error.message or "error")
-    return f"{clip(text, width):<{width}}"
+        tail = " ✗ " + clip(step.error.type or step.error.message or "error", 24)
+    room = max(8, width - len(head) - len(tail))
+    text = head + clip(_cell_text(step, room), room) + tail
+    return f"{text:<{width}}"
 
 
 def side_by_side(
@@ -139,9 +178,15 @@ def _header(number: int, failure: CheckFailure, steps: list[Step]) -> str:
     return f"[{number}] {failure.check}{where}"
 
 
+def _short_line(line: str, verbose: bool) -> str:
+    if verbose or len(line) <= _SHORT_LINE:
+        return line
+    return line[: _SHORT_LINE - 14] + "… (-v: all of it)"
+
+
 def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: bool) -> list[str]:
     lines = [_header(number, failure, steps), f"    {failure.message}"]
-    details = list(failure.details)
+    details = [_short_line(line, verbose) for line in failure.details]
     if not verbose and len(details) > _SHORT_DETAILS:
         hidden = len(details) - _SHORT_DETAILS
         details = [
@@ -153,15 +198,75 @@ def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: 
     if has_both and (verbose or not failure.details):
         structural = isinstance(failure.expected, dict | list) or isinstance(failure.actual, dict | list)
         if structural:
-            diff = diff_lines(failure.expected, failure.actual, limit=None if verbose else _SHORT_DIFF)
+            indexed = failure.actual_steps is not None
+            diff = diff_lines(
+                failure.expected,
+                failure.actual,
+                root="steps" if indexed else "",
+                indices=failure.actual_steps,
+                limit=None if verbose else _SHORT_DIFF,
+            )
             if diff:
                 lines.append("    diff (expected → actual):")
                 lines += [f"      {line}" for line in diff]
+    elif verbose and failure.actual is not None and failure.expected is None:
+        lines.append(f"    actual: {json.dumps(failure.actual, ensure_ascii=False, default=repr)}")
     if verbose and failure.related:
         lines.append(f"    related steps: {', '.join(map(str, failure.related))}")
     if verbose and failure.source:
         lines.append(f"    rule: {failure.source}")
     return lines
+
+
+def _check_label(check: str) -> str:
+    return "policy " + check[len("policy:") :] if check.startswith("policy:") else check
+
+
+def _one_line(failure: CheckFailure, steps: list[Step]) -> str:
+    label = _check_label(failure.check)
+    where = ""
+    index = failure.step
+    if index is not None and 0 <= index < len(steps):
+        step = steps[index]
+        if step.kind in ("tool", "approval"):
+            arguments = getattr(step, "arguments", None)
+            if arguments is None:
+                arguments = getattr(step, "arguments_text", None)
+            where = f"steps[{index}] {call_text(step.name or '?', arguments, 60)}"
+        else:
+            where = f"steps[{index}] {_step_label(step)}"
+    elif index is not None:
+        where = f"steps[{index}]"
+    if failure.short:
+        return f"{label}: {where} {failure.short}" if where else f"{label}: {failure.short}"
+    message = clip(failure.message, 100)
+    return f"{label}: {where}: {message}" if where else f"{label}: {message}"
+
+
+def headline(failures: list[CheckFailure], run: Any) -> str:
+    """One line for the test's first line and pytest's short summary: the (first) failing check, its
+    step and call and what went wrong, then the names of the other failing checks."""
+    steps: list[Step] = list(getattr(run, "steps", []))
+    text = _one_line(failures[0], steps)
+    if len(failures) > 1:
+        others = list(dict.fromkeys(_check_label(f.check) for f in failures[1:]))
+        text += f" (+{len(failures) - 1} more: {', '.join(others)})"
+    return clip(text, 240)
+
+
+def render_unmatched(fixture: Fixture, run: Any, *, verbose: bool) -> list[str]:
+    """The timeline around the calls the recording could not answer (marked ``✗``)."""
+    steps: list[Step] = list(getattr(run, "steps", []))
+    answered = getattr(run, "answered_by", {})
+    failing = {i for i, source in answered.items() if source == "unmatched"}
+    timeline = side_by_side(
+        fixture,
+        steps,
+        failing=failing,
+        around=min(failing, default=None),
+        window=None if verbose else _WINDOW,
+    )
+    return ["timeline:", *timeline] if timeline else []
 
 
 def render_failures(fixture: Fixture, run: Any, failures: list[CheckFailure], *, verbose: bool) -> str:

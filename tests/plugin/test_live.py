@@ -157,3 +157,19 @@ def test_without_live_mode_the_server_is_never_called(
     _live_project(pytester)
     pytester.runpytest("--agenttrace").assert_outcomes(passed=1)
     assert model_server.requests == []
+
+
+def test_a_live_model_that_chose_another_tool_diverges_at_its_own_step(
+    pytester: pytest.Pytester, model_server: ScriptedModel
+) -> None:
+    _live_project(pytester)
+    # the second conversation's model sends an e-mail (forbidden) where the recording refunded
+    result = pytester.runpytest("--agenttrace", "--agenttrace-live=model", "--agenttrace-repeat=2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "> *2 model *→ send_email(to=* │   2 model  gpt-4o-mini → issue_refund(*",
+            " ✗ *3 tool   send_email(to=* │   3 tool   issue_refund(*",
+            "first divergence: actual step 2 vs recorded step 2",
+        ]
+    )

@@ -65,7 +65,11 @@ def test_an_unmatched_call_fails_naming_the_call_and_the_closest_recorded_ones(
             "*closest recorded calls (and the matcher that failed on each):*",
             "*steps[[]3[]] issue_refund(*): name: recorded 'issue_refund'*",
             '*answer it under "stubs"*',
-            "*checks not run: the replay stopped at an unmatched call*",
+            "checks not run: the agent stopped at the unmatched call (steps[3]): UnmatchedCall propagated out of it",
+            "timeline:",
+            "*│ recording",
+            '>✗    3 tool   request_approval(order_id="A1"* ✗ UnmatchedCall │   3 tool   issue_refund(*',
+            "first divergence: actual step 3 vs recorded step 3",
         ]
     )
 
