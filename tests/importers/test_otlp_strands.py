@@ -2,7 +2,11 @@
 blocks), the latest GenAI conventions (details events) and span-attributes-only mode.
 
 The exports in ``tests/data/strands/`` were written by ``strands_producer.py`` with strands-agents 1.62; the
-live tests run the same agent again when strands-agents is installed (the ``test`` extra)."""
+live tests run the same agent again when strands-agents is installed. It is not in the ``test`` extra:
+strands-agents pins opentelemetry-instrumentation-threading, whose releases pin an
+opentelemetry-instrumentation that the pinned GenAI instrumentation (opentelemetry-instrumentation-openai-v2)
+cannot share, so pip cannot resolve both in one environment. Install it in a venv of its own to
+regenerate the exports: ``pip install -e . strands-agents && python tests/importers/strands_producer.py``."""
 
 from __future__ import annotations
 
