@@ -129,7 +129,10 @@ def test_the_buggy_agent_fails_on_the_policy_and_the_fixed_one_passes(tmp_path: 
 
     verbose = _replay(project, "-v", "-k", "without", fixed=False)
     assert "diff (expected → actual):" in verbose.stdout
-    assert '[1].name: expected "request_approval", got "issue_refund"' in verbose.stdout
+    assert (
+        'steps[3]: expected request_approval(order_id="ORD-2002", amount=850.0), '
+        'got issue_refund(order_id="ORD-2002", amount=850.0, reason="defective")'
+    ) in verbose.stdout
 
     fixed = _replay(project, fixed=True)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
