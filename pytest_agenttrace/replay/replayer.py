@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -29,7 +28,7 @@ from ..model import (
 )
 from . import decorators
 from ._construct import construct
-from ._copy import Frozen, _dumps
+from ._copy import Frozen, _dumps, _loads
 from .calls import model_request, shape_of
 from .cursor import ModelCursor
 from .drift import Drift, closest_model_call, request_drift, tools_drift
@@ -307,8 +306,8 @@ class Replayer:
         for call in message.get("tool_calls") or ():
             function = call.get("function") or {}
             try:
-                arguments = json.loads(function.get("arguments") or "null")
-            except ValueError:
+                arguments = _loads(function.get("arguments") or "null")
+            except ValueError:  # orjson's decode error is a ValueError too
                 arguments = None
             self._pending.append((str(call.get("id")), str(function.get("name")), arguments))
 
