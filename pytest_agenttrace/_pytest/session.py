@@ -348,7 +348,7 @@ class AgentTraceSession:
         self, item: pytest.Item, fixture: Fixture, attempt: Attempt, info: dict[str, Any]
     ) -> None:
         """The replay's own cost (``[tool.agenttrace.prices]`` over the defaults): JUnit XML and the summary."""
-        from ..checks.prices import recorded_cost, replay_cost, replay_cost_line
+        from ..checks.prices import cost_line, recorded_cost, replay_cost
 
         run = attempt.replayer.run
         now = replay_cost(run, self.prices)
@@ -359,7 +359,7 @@ class AgentTraceSession:
         if before is not None:
             item.user_properties.append(("agenttrace_recorded_cost", f"{before.amount:.10g}"))
         info["cost"] = {
-            "line": (replay_cost_line(fixture, run, self.prices) or "").removeprefix(f"{fixture.id}: "),
+            "line": cost_line(fixture.id, now, before).removeprefix(f"{fixture.id}: "),
             "amount": now.amount,
             "recorded": before.amount if before is not None and before.currency == now.currency else None,
             "currency": now.currency,

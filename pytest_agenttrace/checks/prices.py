@@ -28,6 +28,7 @@ from ..replay.run import ActualRun
 __all__ = [
     "DEFAULT_PRICES",
     "CostSummary",
+    "cost_line",
     "Price",
     "PriceTable",
     "estimate_cost",
@@ -269,8 +270,12 @@ def replay_cost_line(
     now = replay_cost(run, prices)
     if now is None:
         return None
-    line = f"{fixture.id}: replay cost {now} for {now.model_calls} model calls"
-    before = recorded_cost(fixture, prices)
+    return cost_line(fixture.id, now, recorded_cost(fixture, prices))
+
+
+def cost_line(fixture_id: str, now: CostSummary, before: CostSummary | None) -> str:
+    """:func:`replay_cost_line` from costs already worked out (the plugin needs the figures too)."""
+    line = f"{fixture_id}: replay cost {now} for {now.model_calls} model calls"
     if before is not None and before.currency == now.currency:
         line += f", recorded {before} for {before.model_calls}"
         if before.amount > 0:
