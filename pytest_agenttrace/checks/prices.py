@@ -28,9 +28,9 @@ from ..replay.run import ActualRun
 __all__ = [
     "DEFAULT_PRICES",
     "CostSummary",
-    "cost_line",
     "Price",
     "PriceTable",
+    "cost_line",
     "estimate_cost",
     "money",
     "recorded_cost",
