@@ -46,3 +46,18 @@ def test_spellings_that_differ_between_encoders(value: Any) -> None:
 def test_non_finite_floats_are_refused(value: float) -> None:
     with pytest.raises(ValueError):
         serialize.dumps_data({"v": value})
+
+
+def test_small_floats_stay_on_the_fast_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Costs below 1e-4 are in nearly every fixture: respelt in orjson's output, not handed to the stdlib."""
+    data = {
+        "cost": {"amount": 0.0000412, "input": 1.5e-07},
+        'a "key": 1e-7': ["0.00001 e-5 in a string", 2.5e-05, -3e-10, 12, 0.25],
+    }
+    expected = serialize._stdlib(data)
+
+    def refuse(_: Any) -> bytes:
+        raise AssertionError("fell back to the standard library's encoder")
+
+    monkeypatch.setattr(serialize, "_stdlib", refuse)
+    assert serialize.dumps_data(data) == expected
