@@ -53,6 +53,8 @@ def test_small_floats_stay_on_the_fast_writer(monkeypatch: pytest.MonkeyPatch) -
     data = {
         "cost": {"amount": 0.0000412, "input": 1.5e-07},
         'a "key": 1e-7': ["0.00001 e-5 in a string", 2.5e-05, -3e-10, 12, 0.25],
+        "k0.00001": 5,
+        "j1e-5": -7,
     }
     expected = serialize._stdlib(data)
 

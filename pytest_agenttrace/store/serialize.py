@@ -42,23 +42,33 @@ def _suspect_float(out: bytes) -> bool:
 
 #: One scalar per line in indented output: an optional key, then the value. A number value is never inside
 #: a string there (a string value starts with a quote), so respelling the numbers of these lines is safe.
-_NUMBER_LINE: Final = re.compile(rb'^( *(?:"(?:[^"\\\n]|\\.)*": )?)(-?[0-9][0-9.eE+-]*)(,?)$', re.MULTILINE)
-
-
-def _python_spelling(match: re.Match[bytes]) -> bytes:
-    token = match.group(2)
-    if b"." not in token and b"e" not in token and b"E" not in token:
-        return match.group(0)  # an integer: spelt alike
-    return match.group(1) + repr(float(token)).encode() + match.group(3)
+_NUMBER_LINE: Final = re.compile(rb'( *(?:"(?:[^"\\\n]|\\.)*": )?)(-?[0-9][0-9.eE+-]*)(,?)')
+#: Where orjson and ``repr`` may spell a float differently (see :func:`_suspect_float`).
+_CANDIDATE: Final = re.compile(rb"0\.0000|[0-9]e-[0-9]")
 
 
 def _respell_floats(out: bytes) -> bytes:
-    """orjson's output with every float spelt as the standard library spells it (``repr``).
+    """orjson's output with the floats it may spell differently spelt as the standard library does (``repr``).
 
     Costs of a few cents per million tokens are floats below 1e-4 in nearly every fixture that has a cost,
-    so falling back to the pure-Python encoder for them made serialising most of an import again.
+    so falling back to the pure-Python encoder for them made serialising most of an import again. Only
+    the lines holding a candidate spelling are looked at.
     """
-    return _NUMBER_LINE.sub(_python_spelling, out)
+    pieces: list[bytes] = []
+    done = 0
+    for candidate in _CANDIDATE.finditer(out):
+        start = out.rfind(b"\n", 0, candidate.start()) + 1
+        if start < done:
+            continue  # this line was already respelt
+        end = out.find(b"\n", candidate.end())
+        end = len(out) if end < 0 else end
+        line = _NUMBER_LINE.fullmatch(out, start, end)
+        if line is None or line.group(2).isdigit() or line.group(2)[1:].isdigit():
+            continue  # inside a string (a key's, say), or the value is an integer
+        pieces += [out[done:start], line.group(1), repr(float(line.group(2))).encode(), line.group(3)]
+        done = end
+    pieces.append(out[done:])
+    return b"".join(pieces)
 
 
 _ENCODE_CHECK: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
