@@ -124,7 +124,7 @@ class ExplicitReplay:
         return self.replayer.model_stub(is_async=True)
 
     def tool(self, name: str) -> Callable[..., Any]:
-        """A stub for tool ``name``: call it with keyword arguments or one dict of arguments."""
+        """A stub for tool ``name``: keyword arguments, one dict, or positional ones named as recorded."""
         return self.replayer.tool_stub(name)
 
     def atool(self, name: str) -> Callable[..., Any]:

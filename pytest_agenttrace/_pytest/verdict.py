@@ -98,8 +98,13 @@ def judge(
     if raised_miss:
         attempt.error = error = None  # reported below as a miss, with its full explanation
     problems = attempt.problems
-    for miss in replayer.misses:
-        problems.append(miss.description)
+    for number, miss in enumerate(replayer.misses):
+        text = miss.description
+        if number == 0:  # its first line is the headline, which the failure starts with: say it once
+            line, _, rest = text.partition("\n")
+            if line == miss.summary and rest:
+                text = rest
+        problems.append(text)
     if replayer.misses:
         first = replayer.misses[0]
         more = len(replayer.misses) - 1
@@ -199,8 +204,11 @@ def conclude(
         # unmatched call or drift is something else going wrong, and is reported as it would be elsewhere.
         reproduced = next((a for a in attempts if a.failures), None)
         if reproduced is not None:
-            reason = reproduced.problems[0] if reproduced.problems else ""
-            _xfail(f"known-bad: {reason.splitlines()[0] if reason else 'fails as recorded'}", reproduced)
+            # the check and the step on one line, as a failure would start; not the report's title
+            reason = reproduced.headline
+            if reason is None and reproduced.problems:
+                reason = reproduced.problems[0].splitlines()[0]
+            _xfail(f"known-bad: {reason or 'fails as recorded'}", reproduced)
     if ok:
         return
     assert failing is not None

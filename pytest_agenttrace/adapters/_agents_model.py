@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
+import functools
 import json
+import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Literal
 
 from agents import Agent, FunctionTool, Model, ModelProvider, OpenAIChatCompletionsModel, OpenAIResponsesModel
+from agents.run import AgentRunner
 from agents.tool import maybe_invoke_function_tool_failure_error_function
 from agents.tool_context import ToolContext
 from agents.tracing import get_trace_provider
@@ -113,11 +117,47 @@ def patch_agents(replayer: Replayer) -> Iterator[Replayer]:
 
     provider = get_trace_provider()
     was_disabled = bool(getattr(provider, "_disabled", False))
+    run_sync = AgentRunner.run_sync
     setattr(execution, name, invoke_stubbed)
+    AgentRunner.run_sync = _reusable_loop(run_sync)  # type: ignore[method-assign]
     provider.set_disabled(True)
     try:
         with patch_openai(replayer):
             yield replayer
     finally:
         provider.set_disabled(was_disabled)
+        AgentRunner.run_sync = run_sync  # type: ignore[method-assign]
         setattr(execution, name, original)
+
+
+def _reusable_loop(run_sync: Callable[..., Any]) -> Callable[..., Any]:
+    """``run_sync`` leaving the thread's event loop usable by the next ``run_sync``.
+
+    ``Runner.run_sync`` keeps one default loop per thread on purpose (sessions hold primitives bound to
+    it) but ends each run with ``loop.shutdown_asyncgens()``, after which asyncio warns for every async
+    generator started on that loop: the next run's first request, through httpx's
+    ``Auth.async_auth_flow``, raises "ResourceWarning: asynchronous generator ... was scheduled after
+    loop.shutdown_asyncgens()", an error under ``filterwarnings = ["error"]``, so the second fixture a
+    replay session runs failed. The flush has already happened when ``run_sync`` returns, so the loop
+    is marked as open for async generators again (CPython's flag; loops without it are left alone).
+    """
+
+    @functools.wraps(run_sync)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return run_sync(self, *args, **kwargs)
+        finally:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                try:
+                    loop = asyncio.get_event_loop_policy().get_event_loop()
+                except RuntimeError:
+                    loop = None
+            if (
+                loop is not None
+                and not loop.is_running()
+                and getattr(loop, "_asyncgens_shutdown_called", False)
+            ):
+                loop._asyncgens_shutdown_called = False  # type: ignore[attr-defined]
+
+    return wrapper

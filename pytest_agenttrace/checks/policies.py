@@ -24,18 +24,12 @@ from pydantic import ValidationError
 from ..errors import InputError
 from ..model import ApprovalStep, Policy, RequiredCall, Step, ToolStep
 from ..replay.run import ActualRun
+from ..store.load import model_errors
 from ._failure import CheckFailure
 from ._schema import SchemaProblem, compiled
 from ._values import MISSING, arguments_of, decode_json_text, get_path, short
 
 __all__ = ["check_policies", "load_policies", "parse_policies"]
-
-
-def _json_path(location: Sequence[Any]) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 def parse_policies(data: Any, *, path: str = "<policies>") -> list[Policy]:
@@ -54,10 +48,11 @@ def parse_policies(data: Any, *, path: str = "<policies>") -> list[Policy]:
         try:
             policy = Policy.model_validate(item)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = _json_path(["policies", index, *error["loc"]])
-            message = error["msg"].removeprefix("Value error, ")
-            raise InputError(message, path=path, where=where) from None
+            # the store's rendering: the path in the file, without pydantic's class and branch names
+            problems = model_errors(exc, item, at=("policies", index))
+            where, message = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InputError(message + more, path=path, where=where) from None
         if policy.id in seen:
             raise InputError(
                 f"duplicate policy id {policy.id!r} (also policies[{seen[policy.id]}])",

@@ -378,7 +378,7 @@ class ImportRun:
         try:
             fixture = Fixture.model_validate(document)
         except ValidationError as exc:
-            where, message = model_errors(exc)[0]
+            where, message = model_errors(exc, document)[0]
             return self._fail(trace, f"{where}: {message}")
         fixture = _with_estimated_costs(fixture, settings.prices)
         fixture = fixture.model_copy(update={"totals": compute_totals(fixture.steps)})

@@ -45,7 +45,15 @@ class CallShape:
             self._required = frozenset(p.name for p in parameters if p.default is inspect.Parameter.empty)
             self._positional = sum(1 for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def signed(self) -> bool:
+        """Whether there is a signature to bind by (a function that could be inspected)."""
+        return self._sig is not None
+
+    def bind(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], recorded: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """The call's arguments by name; ``recorded`` names positional ones when there is no signature."""
         names = self._names
         if names is not None and len(args) <= self._positional:
             # what Signature.bind gives for a call that fits the signature: the given arguments by name,
@@ -61,7 +69,7 @@ class CallShape:
                     return {name: given[name] for name in names if name in given}
         sig = self._sig
         if sig is None:
-            return self._fallback(args, kwargs)
+            return self._fallback(args, kwargs, recorded)
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError:
@@ -88,10 +96,16 @@ class CallShape:
         return out
 
     @staticmethod
-    def _fallback(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _fallback(
+        args: tuple[Any, ...], kwargs: dict[str, Any], recorded: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Arguments without a signature: one dict is the arguments; positional ones take the recorded
+        names in order (those not given by keyword), and ``argN`` past them or without a recording."""
         if len(args) == 1 and not kwargs and isinstance(args[0], dict):
             return dict(args[0])
-        return {**{f"arg{i}": value for i, value in enumerate(args)}, **kwargs}
+        free = [name for name in recorded if name not in kwargs]
+        positional = {free[i] if i < len(free) else f"arg{i}": value for i, value in enumerate(args)}
+        return {**positional, **kwargs}
 
 
 @lru_cache(maxsize=1024)

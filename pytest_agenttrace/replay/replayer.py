@@ -389,7 +389,10 @@ class Replayer:
     def call_tool(
         self, name: str, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        return self.answer_tool(name, shape_of(original).bind(args, kwargs))
+        shape = shape_of(original)
+        if args and not shape.signed:  # a plain stub: the recording names the positional arguments
+            return self.answer_tool(name, shape.bind(args, kwargs, self.tools.argument_names(name)))
+        return self.answer_tool(name, shape.bind(args, kwargs))
 
     async def acall_tool(
         self, name: str, original: Callable[..., Any] | None, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -444,7 +447,10 @@ class Replayer:
     def tool_stub(
         self, name: str, original: Callable[..., Any] | None = None, *, is_async: bool | None = None
     ) -> Callable[..., Any]:
-        """A stand-in for the tool ``name``: call it with keyword arguments, or one dict of arguments."""
+        """A stand-in for the tool ``name``: call it with keyword arguments, or one dict of arguments.
+
+        Without ``original``, positional arguments take the names the recorded calls of ``name`` used.
+        """
         if is_async is None:
             is_async = original is not None and inspect.iscoroutinefunction(original)
         if is_async:

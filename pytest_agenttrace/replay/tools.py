@@ -65,7 +65,7 @@ def _approval_result(step: ApprovalStep) -> Any:
 class ToolBook:
     """The recorded tool steps, indexed by name, and the stubs for calls the recording lacks."""
 
-    __slots__ = ("_by_name", "_frozen", "_stub_frozen", "_used", "match", "steps", "stubs")
+    __slots__ = ("_by_name", "_frozen", "_names", "_stub_frozen", "_used", "match", "steps", "stubs")
 
     def __init__(self, fixture: Fixture, match: Mapping[str, ArgumentMatch] | None = None) -> None:
         self.steps: list[tuple[int, AnswerStep]] = []
@@ -81,6 +81,24 @@ class ToolBook:
         stubs = fixture.stubs.tools if fixture.stubs is not None and fixture.stubs.tools else {}
         self.stubs: dict[str, list[StubAnswer]] = dict(stubs)
         self._stub_frozen: dict[tuple[str, int], Frozen] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+
+    def argument_names(self, name: str) -> tuple[str, ...]:
+        """The argument names the recorded calls of tool ``name`` used, in the order they were recorded.
+
+        A stub with no function behind it has no signature to bind positional arguments by; the
+        recording has the names (``issue_refund("A1", 5000)`` recorded as ``{"order_id": "A1", "amount":
+        5000}``), so ``amount`` stays ``amount`` for policies and matchers. Empty when no call was recorded.
+        """
+        names = self._names.get(name)
+        if names is None:
+            found: dict[str, None] = {}
+            for position in self._by_name.get(name, ()):
+                arguments = self.steps[position][1].arguments
+                if isinstance(arguments, dict):
+                    found.update(dict.fromkeys(arguments))
+            names = self._names[name] = tuple(found)
+        return names
 
     def names(self) -> list[str]:
         """Every tool name the recording or the stubs can answer, in first-seen order."""

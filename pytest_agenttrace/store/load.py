@@ -225,6 +225,9 @@ def _branch_error(error: jsonschema.ValidationError) -> jsonschema.ValidationErr
 _MISSING = object()
 #: Where a union was met (the clean location of its value) and the branch an error came from.
 _Union = tuple[tuple[str | int, ...], str | int]
+# a JSON path our own validators put in front of their message ("steps[2].parent: ..."); a message
+# that merely contains ": " ("... or `forbid: true`") is not one
+_PATH = re.compile(r"[A-Za-z_$][\w$-]*(?:\[\d+\]|\.[A-Za-z_$][\w$-]*)*")
 _INSTANCE_OF = re.compile(r" or instance of \w+| or object to extract fields from")
 
 
@@ -277,13 +280,26 @@ def _merge_alternatives(messages: list[str]) -> str:
     return "; ".join(dict.fromkeys(messages))
 
 
-def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, str]]:
+def _prefixed(at: Sequence[str | int], where: str) -> str:
+    """``policies[0]`` + ``requires.result`` -> ``policies[0].requires.result``."""
+    if not at:
+        return where
+    if where == json_path(()):
+        return json_path(at)
+    return json_path(at) + ("" if where.startswith("[") else ".") + where
+
+
+def model_errors(
+    exc: ValidationError, data: Any = _MISSING, *, at: Sequence[str | int] = ()
+) -> list[tuple[str, str]]:
     """``(json path, message)`` for each pydantic error, at the place in the file, without union branch names.
 
     With the validated ``data`` the paths are the real locations (see :func:`_real_location`), and the
     failures of a union's branches are told as one problem: when the value had the shape of one branch
     (an object where a string or an object is allowed), that branch's errors; when it had none, one line
     listing what would have been accepted. Without ``data`` only the step kinds are left out of paths.
+    ``at`` is where ``data`` sits in its file (``("policies", 0)`` for one policy of a policies file),
+    put in front of every path, so that a part of a file validated on its own is still named in full.
     """
     # (path text for our own validators' errors, location, the union it went through, message)
     located: list[tuple[str | None, list[str | int], _Union | None, str]] = []
@@ -293,9 +309,9 @@ def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, 
         if message.startswith("Value error, "):
             # our own validators put the path in the message: "steps[2].parent: ..."
             message = message.removeprefix("Value error, ")
-            if ": " in message and not loc:
-                where, message = message.split(": ", 1)
-                located.append((where, [], None, message))
+            where, _, rest = message.partition(": ")
+            if rest and not loc and _PATH.fullmatch(where):
+                located.append((where, [], None, rest))
                 continue
         if data is _MISSING:
             location = [
@@ -319,7 +335,7 @@ def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, 
     done: set[tuple[str | int, ...]] = set()
     for given, location, union, message in located:
         if union is None:
-            found.append((given or json_path(location), message))
+            found.append((_prefixed(at, given or json_path(location)), message))
             continue
         place = union[0]
         if place in done:
@@ -332,10 +348,10 @@ def model_errors(exc: ValidationError, data: Any = _MISSING) -> list[tuple[str, 
         ]
         if inside:
             for errors in inside:
-                found.extend((json_path(loc), msg) for loc, msg in errors)
+                found.extend((_prefixed(at, json_path(loc)), msg) for loc, msg in errors)
         else:
             messages = [msg for errors in alternatives.values() for _, msg in errors]
-            found.append((json_path(list(place)), _merge_alternatives(messages)))
+            found.append((_prefixed(at, json_path(list(place))), _merge_alternatives(messages)))
     return list(dict.fromkeys(found))
 
 

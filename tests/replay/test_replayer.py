@@ -136,3 +136,16 @@ def test_replay_imports_neither_pytest_nor_the_store() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_plain_stub_names_positional_arguments_from_the_recording() -> None:
+    replayer = Replayer(Fixture.model_validate(fixture_doc()))
+    replayer.tool_stub("lookup_order")("A1")
+    replayer.tool_stub("issue_refund")("A1", amount=5000)
+    with pytest.raises(UnmatchedCall):
+        replayer.tool_stub("send_email")("a@example.org", "hi")  # never recorded: nothing to name them by
+    assert [step.arguments for step in replayer.run.steps] == [
+        {"order_id": "A1"},
+        {"order_id": "A1", "amount": 5000},
+        {"arg0": "a@example.org", "arg1": "hi"},
+    ]
