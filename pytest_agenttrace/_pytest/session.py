@@ -27,7 +27,7 @@ from ..replay.inputs import agent_input
 from ..replay.patching import Patches
 from ..replay.replayer import Replayer
 from ..store import SUFFIX, discover, load_fixture
-from .checking import load_global_policies, render
+from .checking import headline, load_global_policies, render
 from .items import FixtureFile, FixtureItem, fixture_name
 from .options import Options, read_options
 from .update import UpdateQueue
@@ -303,6 +303,7 @@ class AgentTraceSession:
             return
         run = result.run if result.run is not None else attempt.replayer.run
         attempt.failures = list(result.failures)
+        attempt.headline = "fuzz: " + headline(result.failures, run)
         attempt.problems.append(render(fixture, run, result.failures, verbose=self.options.verbose))
 
     def adapter(self, replayer: Replayer) -> contextlib.AbstractContextManager[Any]:

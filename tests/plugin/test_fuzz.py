@@ -144,6 +144,8 @@ def test_fuzz_finds_shrinks_and_reproduces_the_bug(pytester: pytest.Pytester) ->
     result = pytester.runpytest("--agenttrace")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
+    first = text.split("agenttrace replay: small-refund", 1)[-1].splitlines()[1]
+    assert first.startswith("fuzz: "), first  # the failure's first line says it took a variation
     assert "[1] fuzz" in text
     assert "an invariant fails on a variation of the recorded tool results (seed " in text
     assert SHRUNK in text
