@@ -5,6 +5,7 @@
 - ``pytest --agenttrace`` in the example fails on the agent as it ran in production, naming the policy,
   and passes on the fixed agent;
 - the demo script runs to completion;
+- `make_traces.py` regenerates, offline, an export that imports into the committed fixtures;
 - ``fixtures/`` at the repository root holds the same fixtures, and under ``pytest --agenttrace`` they
   are replayed here against the fixed agent (explicit mode), checked against the example's policies.
 """
@@ -257,3 +258,43 @@ def test_the_incident_fixture_checks_the_output_the_buggy_agent_gave(monkeypatch
     by_check = {failure.check: failure for failure in failures}
     assert "output.must_not_contain" in by_check, [f.summary() for f in failures]
     assert "Done! I've [refunded $850].00" in "\n".join(by_check["output.must_not_contain"].details)
+
+
+_TIMING = {"start", "end", "duration_ms", "latency_ms", "service.instance.id"}
+
+
+def _untimed(value: Any) -> Any:
+    """The document without what a new run cannot reproduce: clock times, durations, the process's id."""
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items() if k not in _TIMING}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
+
+
+def test_make_traces_regenerates_an_export_that_imports_into_the_committed_fixtures(tmp_path: Path) -> None:
+    """The example's export is reproducible: the script (real openai client, OpenInference instrumentation,
+    the OTel SDK's OTLP encoder, a mock transport: offline) writes traces the importer reads into the
+    committed fixtures' steps, input and output, the same up to clock times."""
+    out = tmp_path / "regenerated.otlp.jsonl"
+    made = subprocess.run(
+        [sys.executable, str(EXAMPLE / "make_traces.py"), "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if k != "REFUND_APP_FIXED"},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert f"wrote {out}: 6 traces" in made.stdout
+    committed_export = (EXAMPLE / "traces" / "production.otlp.jsonl").read_text(encoding="utf-8")
+    assert committed_export != out.read_text(encoding="utf-8")  # a new run (new timestamps), not a copy
+    for name, trace_id in {"refund-without-approval": INCIDENT, **GOLDEN}.items():
+        result = agenttrace(
+            "import-trace", str(out), "--trace-id", trace_id, "--name", name, "--out", "fx", cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        fresh = json.loads((tmp_path / "fx" / f"{name}.trace.json").read_text(encoding="utf-8"))
+        committed = json.loads((EXAMPLE / "fixtures" / f"{name}.trace.json").read_text(encoding="utf-8"))
+        assert fresh["source"]["trace_id"] == committed["source"]["trace_id"] == trace_id
+        assert fresh["source"]["redaction"] == committed["source"]["redaction"]
+        for key in ("steps", "input", "output", "totals"):
+            assert _untimed(fresh[key]) == _untimed(committed[key]), f"{name}: {key} differs"
+        assert len(fresh["steps"]) == committed["totals"]["steps"]

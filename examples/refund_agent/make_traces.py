@@ -15,7 +15,8 @@ the same when the file is made again; the timestamps are the real ones of the ru
 
 Needs the test extra (``pip install -e '.[test]'`` at the repository root)::
 
-    .venv/bin/python examples/refund_agent/make_traces.py
+    .venv/bin/python examples/refund_agent/make_traces.py            # rewrite traces/production.otlp.jsonl
+    .venv/bin/python examples/refund_agent/make_traces.py --out FILE # elsewhere (tests/test_example.py)
 
 then re-import the fixtures (the lines at the end of ``README.md`` beside this file).
 """
@@ -231,7 +232,8 @@ def otlp_json(spans: Sequence[Any]) -> dict[str, Any]:
     return document
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Run the six requests and write the export to ``out`` (the committed file by default)."""
     from openinference.instrumentation.openai import OpenAIInstrumentor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -308,10 +310,16 @@ def main() -> None:
         instrumentor.uninstrument()
         agent.tool_span = agent._no_tracing
         llm.set_client(None)
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT.relative_to(HERE)}: {len(lines)} traces")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {out}: {len(lines)} traces")
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Produce the example's production traces, offline.")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"where to write (default: {OUT.relative_to(HERE)})"
+    )
+    main(parser.parse_args().out)

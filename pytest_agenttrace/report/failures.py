@@ -19,7 +19,7 @@ from ._text import call_text, clip, short_json
 from .diff import diff_lines
 from .timeline import _detail
 
-__all__ = ["headline", "render_failures", "render_unmatched", "side_by_side"]
+__all__ = ["DIFF_HEADING", "failure_lines", "headline", "render_failures", "render_unmatched", "side_by_side"]
 
 _SHORT_DETAILS = 8
 _SHORT_DIFF = 6
@@ -169,6 +169,9 @@ def side_by_side(
     return lines
 
 
+DIFF_HEADING = "diff (expected → actual):"
+
+
 def _header(number: int, failure: CheckFailure, steps: list[Step]) -> str:
     where = ""
     if failure.step is not None and 0 <= failure.step < len(steps):
@@ -184,8 +187,12 @@ def _short_line(line: str, verbose: bool) -> str:
     return line[: _SHORT_LINE - 14] + "… (-v: all of it)"
 
 
-def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: bool) -> list[str]:
-    lines = [_header(number, failure, steps), f"    {failure.message}"]
+def failure_lines(failure: CheckFailure, *, verbose: bool) -> list[str]:
+    """What the report says under a failure's header and message, unindented, diff lines indented by 2.
+
+    Shared by the terminal text and the HTML page (``report.html``), so the page shows the same details,
+    structural diff, actual value and rule as ``-v`` does in the terminal, never fewer.
+    """
     details = [_short_line(line, verbose) for line in failure.details]
     if not verbose and len(details) > _SHORT_DETAILS:
         hidden = len(details) - _SHORT_DETAILS
@@ -193,7 +200,7 @@ def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: 
             *details[:_SHORT_DETAILS],
             f"… {hidden} more line{'s' if hidden > 1 else ''} (-v shows all)",
         ]
-    lines += [f"    {line}" for line in details]
+    lines = list(details)
     has_both = failure.expected is not None and failure.actual is not None
     if has_both and (verbose or not failure.details):
         structural = isinstance(failure.expected, dict | list) or isinstance(failure.actual, dict | list)
@@ -207,15 +214,20 @@ def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: 
                 limit=None if verbose else _SHORT_DIFF,
             )
             if diff:
-                lines.append("    diff (expected → actual):")
-                lines += [f"      {line}" for line in diff]
+                lines.append(DIFF_HEADING)
+                lines += [f"  {line}" for line in diff]
     elif verbose and failure.actual is not None and failure.expected is None:
-        lines.append(f"    actual: {json.dumps(failure.actual, ensure_ascii=False, default=repr)}")
+        lines.append(f"actual: {json.dumps(failure.actual, ensure_ascii=False, default=repr)}")
     if verbose and failure.related:
-        lines.append(f"    related steps: {', '.join(map(str, failure.related))}")
+        lines.append(f"related steps: {', '.join(map(str, failure.related))}")
     if verbose and failure.source:
-        lines.append(f"    rule: {failure.source}")
+        lines.append(f"rule: {failure.source}")
     return lines
+
+
+def _render_one(number: int, failure: CheckFailure, steps: list[Step], verbose: bool) -> list[str]:
+    lines = [_header(number, failure, steps), f"    {failure.message}"]
+    return lines + [f"    {line}" for line in failure_lines(failure, verbose=verbose)]
 
 
 def _check_label(check: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import Fixture, Step
 from ._text import call_text, short_json
+from .failures import DIFF_HEADING, failure_lines
 
 if TYPE_CHECKING:
     from ..checks import CheckFailure
@@ -69,6 +70,8 @@ main { padding:0 28px 40px; max-width:1400px; }
 .failure { background:#fff; border:1px solid #f2c4c4; border-left:4px solid var(--error); border-radius:6px;
            padding:8px 12px; margin:8px 0; }
 .failure .check { font-weight:700; color:var(--error); font-family:ui-monospace,Menlo,monospace; }
+.failure li.diff { list-style:none; margin-left:12px; white-space:pre-wrap; }
+.failure li.diff-heading { list-style:none; margin-left:-18px; font-weight:600; }
 .failure ul { margin:4px 0 0; padding-left:18px; font-family:ui-monospace,Menlo,monospace; font-size:12.5px; }
 table.paths { border-collapse:collapse; background:#fff; border:1px solid var(--line); width:100%; }
 table.paths th, table.paths td { padding:5px 10px; border-top:1px solid var(--line); text-align:left;
@@ -271,7 +274,15 @@ def render_html(
         body.append("<h2>Failed checks</h2>")
         for failure in failures:
             step = f" · step {failure.step}" if failure.step is not None else ""
-            details = "".join(f"<li>{escape(line)}</li>" for line in failure.details)
+            # the same lines as the terminal's -v: details, the structural diff, the actual value, the rule
+            details = "".join(
+                f"<li class=diff>{escape(line.strip())}</li>"
+                if line.startswith("  ")
+                else f"<li class=diff-heading>{escape(line)}</li>"
+                if line == DIFF_HEADING
+                else f"<li>{escape(line)}</li>"
+                for line in failure_lines(failure, verbose=True)
+            )
             body.append(
                 f"<div class=failure><span class=check>{escape(failure.check)}</span>{escape(step)}: "
                 f"{escape(failure.message)}{'<ul>' + details + '</ul>' if details else ''}</div>"

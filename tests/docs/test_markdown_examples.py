@@ -1,19 +1,34 @@
-"""Every code example in the user docs runs: a collector over the Markdown.
+"""Every code example in the user docs runs: a collector over the Markdown of ``docs/*.md`` and ``README.md``.
 
-For each page below, the fenced blocks are taken in order and:
+Each fenced block of each page is, in order:
 
-- ``bash`` blocks: each line is a command run in a prepared project (a copy of ``examples/refund_agent``,
-  with or without its fixtures), ``agenttrace ...`` through the installed package, ``pytest ...`` through
+- ``console``, ``bash`` and ``sh`` blocks: commands run in a prepared project (a copy of
+  ``examples/refund_agent``, with or without its fixtures, or the repository itself for pages whose
+  commands name its test data, with ``/tmp/fx`` turned into a temporary folder). In a block with ``$ ``
+  lines those are the commands and the lines under each are its shown output; otherwise every line is a
+  command. ``agenttrace ...`` runs through the installed package, ``pytest ...`` and ``python ...`` through
   this Python, with ``NAME=value`` prefixes as environment; a trailing ``# exit N`` is the expected exit
-  code (default 0); ``pip ...`` lines are shown, not run;
-- ``python`` blocks are executed in that project; ``json``, ``toml`` and ``yaml`` blocks are parsed;
+  code (default 0). Shown output is checked loosely but for real: every shown line that is not ``...``/``…``
+  (omitted output) must appear in the real output, after whitespace, the project's path and timings are
+  normalised. A ``console`` block without ``$ `` lines, or a ``text`` block after
+  ``<!-- output of: previous -->``, is the shown output of the command run just before it;
+- ``python`` blocks are executed in that project;
+- ``toml`` blocks are loaded through the real configuration reader (``load_config``) and the readers of the
+  sub-tables it hands on (redaction settings, import rules, prices), so a wrong key fails; a
+  ``[tool.pytest.ini_options]`` table is read by pytest with ``--strict-config``; an entry-point table must
+  name the importer group the registry reads;
+- ``json`` blocks are parsed and validated as what they are: a fixture (the store's validator), a fragment
+  of one (laid over a committed fixture of the example and validated), a policies file or a single policy
+  (the policy parser);
+- ``yaml`` blocks are parsed;
 - ``<!-- file: PATH -->`` before a block writes it to PATH in the project, ``<!-- merge: PATH -->`` merges
   a JSON block's top-level keys into the JSON file at PATH (an edit a person makes), and
-  ``<!-- same as: PATH -->`` requires the block to equal that file of the repository;
-- ``text`` and ``console`` blocks are illustrative output and are not run.
+  ``<!-- same as: PATH -->`` requires the block to equal that file of the repository.
 
-The pages that have a test of their own (importers, replay, checks, fixture format, redaction, adapters,
-performance) are run by those tests, not here.
+A block that is deliberately not run says why, in ``<!-- not-run: REASON -->`` right before it. A few pages
+have a test of their own for some of their blocks (``OWNED``); ``docs/redaction.md`` is run through this
+collector by ``tests/docs/test_redaction_doc.py``. ``test_every_block_is_run_or_marked`` accounts for every
+block of every page.
 """
 
 from __future__ import annotations
@@ -26,68 +41,167 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+
+from pytest_agenttrace.checks.policies import parse_policies
+from pytest_agenttrace.checks.prices import PriceTable
+from pytest_agenttrace.config import load_config
+from pytest_agenttrace.importers.registry import ENTRY_POINT_GROUP
+from pytest_agenttrace.importers.rules import rules_from_config
+from pytest_agenttrace.redact import settings_from_config
+from pytest_agenttrace.store.load import validate_data
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 EXAMPLE = ROOT / "examples" / "refund_agent"
 
-#: page -> the project its commands run in: "full" (the example with its fixtures), "bare" (without)
+#: page (relative to the repository) -> the project its commands run in: "full" (the example with its
+#: fixtures), "bare" (without), "repo" (the repository, for pages that import its test data)
 PAGES = {
-    "index.md": "full",
-    "quickstart.md": "bare",
-    "concepts.md": "full",
-    "cli.md": "full",
-    "configuration.md": "full",
-    "faq.md": "full",
-    "ci.md": "full",
+    "README.md": "full",
+    "docs/index.md": "full",
+    "docs/quickstart.md": "bare",
+    "docs/concepts.md": "full",
+    "docs/cli.md": "full",
+    "docs/configuration.md": "full",
+    "docs/faq.md": "full",
+    "docs/ci.md": "full",
+    "docs/importers.md": "repo",
+    "docs/replay.md": "full",
+    "docs/checks.md": "full",
+    "docs/fixture-format.md": "full",
+    "docs/adapters.md": "full",
+    "docs/performance.md": "full",
+    "docs/redaction.md": "full",
 }
-LANGUAGES = {"bash", "python", "json", "toml", "yaml", "text", "console"}
+#: pages run by a test of their own rather than by ``test_every_example_of_the_page_runs``
+RUN_ELSEWHERE = {"docs/redaction.md": "tests/docs/test_redaction_doc.py"}
+#: page -> (its own test, which of its blocks that test runs)
+OWNED: dict[str, tuple[str, Callable[[Block], bool]]] = {
+    "docs/checks.md": ("tests/checks/test_docs.py", lambda b: bool(re.match(r"(example|failure):", b.info))),
+    "docs/replay.md": ("tests/plugin/test_docs.py", lambda b: "file" in b.directives),
+    "docs/fixture-format.md": ("tests/test_docs_fixture_format.py", lambda b: b.lang in ("json", "text")),
+    "docs/adapters.md": ("tests/adapters/test_docs_adapters.py", lambda b: b.lang == "python"),
+}
+SHELL = {"console", "bash", "sh"}
+LANGUAGES = SHELL | {"python", "json", "toml", "yaml", "text"}
 
 _BLOCK = re.compile(
-    r"(?:<!-- (?P<directive>file|merge|same as): (?P<target>\S+) -->\n)?"
-    r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```",
+    r"(?P<directives>(?:^<!-- [\w -]+:[^\n]*-->\n)*)^```(?P<lang>[\w-]*)(?P<info>[^\n]*)\n(?P<body>.*?)^```",
     re.S | re.M,
 )
+_DIRECTIVE = re.compile(r"<!-- (?P<key>[\w -]+?): (?P<value>.*?) -->")
 _GENERATED = re.compile(r"<!-- generated by docs/gen_cli_reference\.py")
 _EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
+_ELLIPSIS = {"...", "…"}
 
 
 @dataclass
 class Block:
     lang: str
+    info: str
     body: str
     line: int
-    directive: str | None
-    target: str | None
+    directives: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def directive(self) -> str | None:
+        """The file directive (``file``, ``merge``, ``same as``), if any."""
+        return next((k for k in ("file", "merge", "same as") if k in self.directives), None)
+
+    @property
+    def target(self) -> str | None:
+        return None if self.directive is None else self.directives[self.directive]
 
 
-def blocks(page: str) -> list[Block]:
-    text = (DOCS / page).read_text(encoding="utf-8")
-    generated = _GENERATED.search(text)
-    if generated is not None:  # the generated --help reference is output, checked by test_cli_reference
-        text = text[: generated.start()]
+def _page_path(page: str) -> Path:
+    return ROOT / (page if "/" in page or page == "README.md" else f"docs/{page}")
+
+
+def _page_key(page: str) -> str:
+    return str(_page_path(page).relative_to(ROOT))
+
+
+def all_blocks(page: str) -> list[Block]:
+    """Every fenced block of the page, the generated ``--help`` reference included."""
+    text = _page_path(page).read_text(encoding="utf-8")
     return [
-        Block(m["lang"], m["body"], text.count("\n", 0, m.start()) + 1, m["directive"], m["target"])
+        Block(
+            m["lang"],
+            m["info"].strip(),
+            m["body"],
+            text.count("\n", 0, m.start("lang")) + 1,
+            {d["key"]: d["value"].strip() for d in _DIRECTIVE.finditer(m["directives"])},
+        )
         for m in _BLOCK.finditer(text)
     ]
 
 
+def generated_from(page: str) -> int | None:
+    """The line the generated ``--help`` reference starts at (checked by test_cli_reference), if any."""
+    text = _page_path(page).read_text(encoding="utf-8")
+    match = _GENERATED.search(text)
+    return None if match is None else text.count("\n", 0, match.start()) + 1
+
+
+def blocks(page: str) -> list[Block]:
+    """The blocks this collector is responsible for: before any generated reference."""
+    cut = generated_from(page)
+    return [b for b in all_blocks(page) if cut is None or b.line < cut]
+
+
+def how(page: str, block: Block) -> str:
+    """What happens to the block: ``run``, ``not run: REASON``, ``run by TEST`` or ``generated``."""
+    key = _page_key(page)
+    cut = generated_from(page)
+    if cut is not None and block.line > cut:
+        return "generated: checked by tests/docs/test_cli_reference.py"
+    if "not-run" in block.directives:
+        return f"not run: {block.directives['not-run']}"
+    owner = OWNED.get(key)
+    if owner is not None and owner[1](block):
+        return f"run by {owner[0]}"
+    return "run"
+
+
 def prepare(tmp_path: Path, kind: str) -> Path:
+    if kind == "repo":
+        return ROOT
     project = tmp_path / "refund_agent"
     ignore = ["__pycache__", ".pytest_cache"] + (["fixtures"] if kind == "bare" else [])
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(*ignore))
     return project
 
 
+@dataclass
+class Command:
+    line: str
+    expected: int
+    shown: list[str]
+
+
 def commands(body: str) -> list[tuple[str, int]]:
     """The command lines of a shell block, continuations joined, with the expected exit code."""
-    out = []
-    for raw in body.replace("\\\n", " ").splitlines():
-        line = raw.strip()
+    return [(c.line, c.expected) for c in shell_commands(body)]
+
+
+def shell_commands(body: str) -> list[Command]:
+    """The commands of a shell block with their shown output: ``$ `` lines if any, else every line."""
+    joined = body.replace("\\\n", " ")
+    prompted = any(raw.startswith("$ ") for raw in joined.splitlines())
+    out: list[Command] = []
+    for raw in joined.splitlines():
+        if prompted and not raw.startswith("$ "):
+            if out:
+                out[-1].shown.append(raw)
+            continue
+        line = raw[2:].strip() if prompted else raw.strip()
         if not line or line.startswith("#"):
             continue
         expected = 0
@@ -95,37 +209,143 @@ def commands(body: str) -> list[tuple[str, int]]:
         if match:
             expected = int(match.group(1))
             line = line[: match.start()]
-        out.append((line, expected))
+        out.append(Command(line, expected, []))
     return out
 
 
-def run_command(line: str, expected: int, cwd: Path, where: str) -> None:
+def _normalise(text: str, project: Path, tmp: Path) -> str:
+    """Whitespace collapsed, the project's and the temporary folder's paths and timings neutralised."""
+    for folder, name in ((tmp / "fx", "/tmp/fx"), (project, "."), (tmp, "/tmp")):
+        text = text.replace(f"{folder}/", "" if name == "." else f"{name}/").replace(str(folder), name)
+    text = re.sub(r"\b\d+(?:\.\d+)?\s*(?:ms|s|seconds?)\b", "<time>", text)
+    text = re.sub(r"\[\s*\d+%\]", "[<pct>]", text)
+    return " ".join(text.split())
+
+
+def check_shown(shown: list[str], actual: str, project: Path, tmp: Path, where: str, line: str) -> None:
+    real = _normalise(actual, project, tmp)
+    for expected in shown:
+        if not expected.strip() or expected.strip() in _ELLIPSIS:
+            continue
+        want = _normalise(expected.replace("/tmp/fx", str(tmp / "fx")), project, tmp)
+        assert want in real, (
+            f"{where}: `{line}` did not print\n  {expected.strip()}\nit printed:\n{actual[-4000:]}"
+        )
+
+
+def run_command(line: str, expected: int, cwd: Path, where: str, tmp: Path | None = None) -> str:
+    """Run one documented command; its stdout and stderr, after checking the documented exit code."""
+    tmp = tmp or cwd
+    line = line.replace("/tmp/fx", str(tmp / "fx"))
     words = shlex.split(line, comments=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "REFUND_APP_FIXED")}
+    env["COLUMNS"] = "120"
     while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
         name, _, value = words.pop(0).partition("=")
         env[name] = value
     program, args = words[0], words[1:]
-    if program == "pip":
-        return
     if program == "agenttrace":
         argv = [sys.executable, "-m", "pytest_agenttrace", *args]
     elif program == "pytest":
         argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+    elif program == "python":
+        argv = [sys.executable, *args]
     else:
-        pytest.fail(f"{where}: no rule to run {program!r} (documented commands must be runnable)")
+        pytest.fail(f"{where}: no rule to run {program!r} (run it, or mark the block <!-- not-run: why -->)")
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == expected, (
         f"{where}: `{line}` exited {result.returncode}, the doc says {expected}\n"
         f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     )
+    return result.stdout + result.stderr
 
 
-def run_page(page: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+# -- configuration and JSON, through the real readers -------------------------------------------------
+
+
+def check_toml(body: str, where: str, tmp: Path) -> None:
+    data = tomllib.loads(body)
+    known = {"tool", "project", "build-system"}
+    assert set(data) <= known, f"{where}: unexpected top-level table(s) {sorted(set(data) - known)}"
+    checked = False
+    tool = data.get("tool", {})
+    if "agenttrace" in tool:
+        folder = tmp / f"toml-{abs(hash(body))}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "pyproject.toml"
+        path.write_text(body, encoding="utf-8")
+        config = load_config(pyproject=path)  # unknown keys and wrong types of [tool.agenttrace]
+        settings_from_config(config.redact)
+        rules_from_config(config.import_, path)
+        PriceTable.from_config(config.prices)
+        checked = True
+    if "pytest" in tool:
+        folder = tmp / f"ini-{abs(hash(body))}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "pyproject.toml").write_text(body, encoding="utf-8")
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--strict-config",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode in (0, 5), f"{where}: pytest rejects the ini options:\n{result.stderr}"
+        checked = True
+    entry_points = data.get("project", {}).get("entry-points", {})
+    for group in entry_points:
+        assert group == ENTRY_POINT_GROUP, (
+            f"{where}: entry-point group {group!r}, the registry reads {ENTRY_POINT_GROUP!r}"
+        )
+        checked = True
+    assert checked, (
+        f"{where}: a toml block that is neither [tool.agenttrace], pytest's ini nor an entry point"
+    )
+
+
+def _base_fixture() -> dict[str, Any]:
+    path = sorted((EXAMPLE / "fixtures").glob("*.trace.json"))[0]
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def check_json(data: Any, where: str) -> None:
+    if isinstance(data, dict) and isinstance(data.get("schema"), dict):
+        validate_data(data, where)  # a whole fixture
+    elif isinstance(data, dict) and set(data) == {"policies"}:
+        parse_policies(data, path=where)
+    elif isinstance(data, dict) and {"id", "tool"} <= set(data) and "steps" not in data:
+        parse_policies({"policies": [data]}, path=where)
+    elif isinstance(data, dict) and set(data) == {"redaction"}:
+        fixture = _base_fixture()
+        fixture["source"] = {**fixture["source"], **data}
+        validate_data(fixture, where)
+    elif isinstance(data, dict) and data and set(data) <= set(_base_fixture()) | {"expect", "stubs"}:
+        validate_data({**_base_fixture(), **data}, where)  # a fragment of a fixture
+    else:
+        pytest.fail(f"{where}: a json block that is no fixture, fragment of one or policy (or mark it)")
+
+
+def run_page(page: str, project: Path, monkeypatch: pytest.MonkeyPatch, tmp: Path | None = None) -> int:
+    """Run the blocks of the page this collector is responsible for; how many ran."""
+    tmp = tmp or project.parent
     ran = 0
+    last_output: tuple[str, str] | None = None  # (command, its output)
     for block in blocks(page):
-        where = f"docs/{page}:{block.line}"
+        where = f"{_page_key(page)}:{block.line}"
         assert block.lang in LANGUAGES, f"{where}: a block needs a language ({', '.join(sorted(LANGUAGES))})"
+        if how(page, block) != "run":
+            continue
         if block.directive == "same as":
             assert block.target is not None
             assert block.body == (ROOT / block.target).read_text(encoding="utf-8"), (
@@ -134,45 +354,117 @@ def run_page(page: str, project: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         if block.directive == "file":
             assert block.target is not None
             (project / block.target).write_text(block.body, encoding="utf-8")
-        if block.lang == "json":
+        output_of_previous = block.directives.get("output of") == "previous" or (
+            block.lang == "console" and not any(line.startswith("$ ") for line in block.body.splitlines())
+        )
+        if output_of_previous:
+            assert last_output is not None, f"{where}: shown output, but no command ran before it"
+            check_shown(block.body.splitlines(), last_output[1], project, tmp, where, last_output[0])
+        elif block.lang == "json":
             data = json.loads(block.body)
             if block.directive == "merge":
                 assert block.target is not None
                 path = project / block.target
                 merged = {**json.loads(path.read_text(encoding="utf-8")), **data}
                 path.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+                validate_data(merged, where)
+            else:
+                check_json(data, where)
         elif block.lang == "toml":
-            tomllib.loads(block.body)
+            check_toml(block.body, where, tmp)
         elif block.lang == "yaml":
-            yaml = pytest.importorskip("yaml")
             yaml.safe_load(block.body)
         elif block.lang == "python":
             monkeypatch.chdir(project)
             monkeypatch.syspath_prepend(str(project))
             exec(compile(block.body, where, "exec"), {"__name__": "__docs__"})
-        elif block.lang == "bash":
-            for line, expected in commands(block.body):
-                run_command(line, expected, project, where)
+        elif block.lang in SHELL:
+            for command in shell_commands(block.body):
+                output = run_command(command.line, command.expected, project, where, tmp)
+                check_shown(command.shown, output, project, tmp, where, command.line)
+                last_output = (command.line, output)
         else:
-            continue
+            pytest.fail(f"{where}: a {block.lang} block is not run: mark it <!-- not-run: why -->")
         ran += 1
     return ran
 
 
-@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("page", sorted(set(PAGES) - set(RUN_ELSEWHERE)))
 def test_every_example_of_the_page_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = prepare(tmp_path, PAGES[page])
-    run_page(page, project, monkeypatch)
+    run_page(page, project, monkeypatch, tmp_path)
+
+
+def test_every_block_is_run_or_marked() -> None:
+    """Every block of every page is run here, run by a named test that reads the page, or says why not."""
+    pages = {f"docs/{p.name}" for p in DOCS.glob("*.md")} | {"README.md"}
+    assert pages == set(PAGES), f"pages the collector does not know: {sorted(pages ^ set(PAGES))}"
+    unaccounted = []
+    for page in sorted(pages):
+        for block in all_blocks(page):
+            where = f"{page}:{block.line}"
+            verdict = how(page, block)
+            if verdict.startswith("not run:"):
+                assert len(verdict) > len("not run: ") + 10, f"{where}: a not-run marker needs a reason"
+            elif verdict.startswith(("run by ", "generated: checked by ")):
+                test = ROOT / verdict.rsplit(" ", 1)[1]
+                assert test.is_file(), f"{where}: {test} does not exist"
+                assert Path(page).name in test.read_text(encoding="utf-8"), (
+                    f"{where}: {test} does not read {page}"
+                )
+            elif block.lang not in LANGUAGES or (
+                block.lang == "text" and "output of" not in block.directives
+            ):
+                unaccounted.append(f"{where} ({block.lang or 'no language'})")
+    for page, test in RUN_ELSEWHERE.items():
+        assert "run_page(PAGE" in (ROOT / test).read_text(encoding="utf-8"), f"{test} does not run {page}"
+    assert not unaccounted, "blocks neither run nor marked <!-- not-run: why -->:\n" + "\n".join(unaccounted)
 
 
 def test_the_collector_sees_the_pages_blocks() -> None:
     """A guard against a regular expression that silently matches nothing."""
-    counts = {page: len(blocks(page)) for page in PAGES}
-    assert all(counts[page] > 0 for page in PAGES if page != "index.md"), counts
+    counts = {page: len(all_blocks(page)) for page in PAGES}
+    assert all(counts[page] > 0 for page in PAGES if page not in ("docs/index.md", "docs/performance.md")), (
+        counts
+    )
     assert [b.directive for b in blocks("quickstart.md") if b.directive] == ["file", "merge"]
     assert commands("agenttrace scan \\\n  fixtures  # exit 1\n# a comment\n") == [
         ("agenttrace scan    fixtures", 1)
     ]
+    (cmd,) = shell_commands("$ agenttrace scan  # exit 1\nfound: x\n...\n")
+    assert (cmd.line, cmd.expected, cmd.shown) == ("agenttrace scan", 1, ["found: x", "..."])
+    marked = all_blocks("README.md")
+    assert any(how("README.md", b).startswith("not run: ") for b in marked)
+
+
+def test_shown_output_is_compared(tmp_path: Path) -> None:
+    """The loose comparison still catches a wrong line, and forgives spacing, paths, timings and ``...``."""
+    real = f"wrote {tmp_path}/fx/a.trace.json: 4 steps\n1 passed in 0.52s\n"
+    check_shown(
+        ["wrote /tmp/fx/a.trace.json:   4 steps", "...", "1 passed in 3.1s"],
+        real,
+        tmp_path,
+        tmp_path,
+        "t",
+        "c",
+    )
+    with pytest.raises(AssertionError, match="did not print"):
+        check_shown(["wrote /tmp/fx/a.trace.json: 5 steps"], real, tmp_path, tmp_path, "t", "c")
+
+
+def test_a_wrong_configuration_key_fails(tmp_path: Path) -> None:
+    from pytest_agenttrace.errors import ConfigError
+
+    for body in (
+        '[tool.agenttrace]\nfixture = ["fixtures"]\n',
+        '[tool.agenttrace.redact]\ndisabled = ["phone"]\n',
+        "[tool.agenttrace.import]\nrule = []\n",
+        '[tool.agenttrace.prices]\n"m" = { input = 1 }\n',
+    ):
+        with pytest.raises(ConfigError):
+            check_toml(body, "t", tmp_path)
+    with pytest.raises(AssertionError, match="rejects the ini options"):
+        check_toml('[tool.pytest.ini_options]\nagenttrace_drfit = "fail"\n', "t", tmp_path)
 
 
 def test_every_page_of_the_docs_is_linked_from_the_index() -> None:

@@ -7,6 +7,7 @@ a real agent, real fixtures and the real global policies.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -88,3 +89,38 @@ def test_the_option_needs_agenttrace(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--agenttrace-html=report")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--agenttrace-html needs --agenttrace*"])
+
+
+def test_the_page_shows_each_failed_checks_diff_lines_like_the_terminal(
+    pytester: pytest.Pytester, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every failed check's details, structural diff, actual value and rule are on the page, as with -v."""
+    result = pytester.runpytest_subprocess(
+        "--agenttrace", "--agenttrace-html=report", "-v", "-p", "no:cacheprovider"
+    )
+    terminal = result.stdout.str()
+    dom = render_in_browser(
+        project / "report" / "refund-without-approval.html", tmp_path_factory.mktemp("chromium")
+    )
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", dom))
+    shown = {" ".join(line.split()) for line in text.splitlines() if line.strip()}  # one element each
+    page = " ".join(text.split())
+    expected = [
+        "diff (expected → actual):",
+        'steps[3]: expected request_approval(order_id="ORD-2002", amount=850.0), got '
+        'issue_refund(order_id="ORD-2002", amount=850.0, reason="defective")',
+        "rule: expect.tools.subsequence[1]",
+        'actual: {"order_id": "ORD-2002", "amount": 850.0, "reason": "defective"}',  # the policy's call
+        "rule: policies[0] (refund-needs-approval).requires",
+        "with the same order_id",
+        "rule: expect.output.must_not_contain[0]",
+    ]
+    for line in expected:
+        assert line in " ".join(terminal.split()), f"the terminal no longer prints {line!r}"
+        assert line in shown, f"the page does not show {line!r}"
+    # and nothing of the terminal's failure section is dropped: every -v line under a check is on the page
+    section = terminal.split("[1] tools.subsequence", 1)[1].split("timeline:", 1)[0]
+    for line in section.splitlines():
+        line = " ".join(line.split())
+        if line and not re.match(r"\[\d\] ", line):
+            assert line in page or line.endswith("…"), f"the page does not show {line!r}"
