@@ -10,13 +10,19 @@ from the decorators. The spans are encoded with the SDK's OTLP encoder, ids rewr
 ``RELEASES`` are the two attribute sets: 0.40 (mid 2025) flattens messages into ``gen_ai.prompt.N.*`` /
 ``gen_ai.completion.N.*`` and offers tools as ``llm.request.functions.N.*``; 0.62 writes
 ``gen_ai.input.messages`` / ``gen_ai.output.messages``. traceloop-sdk is in no test extra: it pins dozens
-of instrumentations, and pip backtracks for minutes against the pinned GenAI instrumentation. Re-run it
-each release in a venv of its own (the older one needs the openai 1.x of its time)::
+of instrumentations, and pip backtracks for minutes against the pinned GenAI instrumentation. Even alone,
+``pip install traceloop-sdk==0.62.4`` ends in ResolutionImpossible (its logging instrumentation pins
+opentelemetry-instrumentation 0.59b0, its redis one a newer release), so each release goes into a venv of
+its own with the few packages ``Traceloop.init(instruments={OPENAI})`` imports, and the SDK itself
+``--no-deps`` (the older release needs the openai 1.x of its time)::
 
-    python3 -m venv /tmp/tl40 && /tmp/tl40/bin/pip install 'traceloop-sdk==0.40.14' 'openai<2'
-    /tmp/tl40/bin/python tests/importers/traceloop_producer.py
-    python3 -m venv /tmp/tl62 && /tmp/tl62/bin/pip install 'traceloop-sdk==0.62.4' openai
-    /tmp/tl62/bin/python tests/importers/traceloop_producer.py
+    COMMON="opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
+      opentelemetry-instrumentation-logging opentelemetry-instrumentation-threading colorama cuid deprecated
+      jinja2 tenacity pydantic aiohttp pyyaml posthog"
+    python3 -m venv /tmp/tl40 && /tmp/tl40/bin/pip install $COMMON 'opentelemetry-instrumentation-openai==0.40.14' 'openai<2' httpx
+    /tmp/tl40/bin/pip install --no-deps 'traceloop-sdk==0.40.14' && /tmp/tl40/bin/python tests/importers/traceloop_producer.py
+    python3 -m venv /tmp/tl62 && /tmp/tl62/bin/pip install $COMMON 'opentelemetry-instrumentation-openai==0.62.4' openai httpx httpx2
+    /tmp/tl62/bin/pip install --no-deps 'traceloop-sdk==0.62.4' && /tmp/tl62/bin/python tests/importers/traceloop_producer.py
 
 Each run rewrites ``tests/data/openllmetry/traceloop_<release>__<scenario>.otlp.json`` for the installed
 release (timestamps and ids differ on every run; the tests assert content, not bytes).
