@@ -181,6 +181,21 @@ def otlp_document(spans: Sequence[Any], *, hex_ids: bool = True) -> dict[str, An
     return doc
 
 
+def otlp_logs_document(records: Sequence[Any]) -> dict[str, Any]:
+    """Log records as OTLP/JSON, through the SDK's encoder; trace and span ids rewritten to hex."""
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+
+    doc: dict[str, Any] = MessageToDict(encode_logs(records), use_integers_for_enums=True)
+    for resource_logs in doc.get("resourceLogs", []):
+        for scope_logs in resource_logs.get("scopeLogs", []):
+            for record in scope_logs.get("logRecords", []):
+                for key, size in (("traceId", 16), ("spanId", 8)):
+                    if key in record:
+                        record[key] = _hex(record[key], size)
+    return doc
+
+
 def import_file(path: Path, options: ImportOptions | None = None) -> list[ImportedTrace | TraceProblem]:
     """Run the OTLP importer over a file, checking every imported trace against the fixture model."""
     results = list(OtlpImporter().iter_traces(path, options or ImportOptions()))
