@@ -256,12 +256,17 @@ def _one_line(failure: CheckFailure, steps: list[Step]) -> str:
 
 
 def headline(failures: list[CheckFailure], run: Any) -> str:
-    """One line for the test's first line and pytest's short summary: the (first) failing check, its
-    step and call and what went wrong, then the names of the other failing checks."""
+    """One line for the test's first line and pytest's short summary: the lead failing check, its step
+    and call and what went wrong, then the names of the other failing checks.
+
+    A broken policy leads when there is one: it is the business rule the fixture was imported to keep
+    (a refund without approval), where a changed tool path is usually its consequence.
+    """
     steps: list[Step] = list(getattr(run, "steps", []))
-    text = _one_line(failures[0], steps)
+    lead = next((f for f in failures if f.check.startswith("policy")), failures[0])
+    text = _one_line(lead, steps)
     if len(failures) > 1:
-        others = list(dict.fromkeys(_check_label(f.check) for f in failures[1:]))
+        others = list(dict.fromkeys(_check_label(f.check) for f in failures if f is not lead))
         text += f" (+{len(failures) - 1} more: {', '.join(others)})"
     return clip(text, 240)
 

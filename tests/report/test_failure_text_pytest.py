@@ -49,8 +49,10 @@ def test_several_failing_checks_are_all_reported_and_named_on_the_first_line(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            'FAILED *::refund-no-approval - Failed: tools.forbidden: steps[[]1[]] lookup_order(order_id="A1") is '
-            "forbidden (+2 more: policy refund-needs-approval, budgets.max_tool_calls)",
+            # a broken policy leads the line: the business rule, of which a changed path is the consequence
+            "FAILED *::refund-no-approval - Failed: policy refund-needs-approval: steps[[]3[]] "
+            'issue_refund(order_id="A1", amount=5000) ran without request_approval '
+            "(+2 more: tools.forbidden, budgets.max_tool_calls)",
         ]
     )
     result.stdout.fnmatch_lines(
