@@ -303,6 +303,7 @@ class AgentTraceSession:
             return
         run = result.run if result.run is not None else attempt.replayer.run
         attempt.failures = list(result.failures)
+        attempt.failed_run = run
         attempt.headline = "fuzz: " + headline(result.failures, run)
         attempt.problems.append(render(fixture, run, result.failures, verbose=self.options.verbose))
 
@@ -375,7 +376,8 @@ class AgentTraceSession:
             return
         from .html_report import page_failures, write_page
 
-        page = write_page(self.options.html, item.name, fixture, failing.replayer.run, page_failures(failing))
+        run = failing.failed_run if failing.failed_run is not None else failing.replayer.run
+        page = write_page(self.options.html, item.name, fixture, run, page_failures(failing))
         info["html"] = str(page)
         item.user_properties.append(("agenttrace_html", str(page)))
         item.add_report_section("call", "agenttrace html", f"HTML report of this replay: {page}")

@@ -25,6 +25,7 @@ from ..checks.prices import PriceTable
 from ..model import Expect, Fixture, Policy, ToolStep
 from ..replay.errors import UnmatchedCall
 from ..replay.replayer import Replayer
+from ..replay.run import ActualRun
 from .checking import CheckFailure, evaluate, headline, render, render_unmatched_lines
 from .options import Options
 
@@ -42,6 +43,8 @@ class Attempt:
     updated_expect: dict[str, Any] | None = None
     #: The failed checks themselves (``problems`` holds their text), for the HTML report.
     failures: list[CheckFailure] = field(default_factory=list)
+    #: The run those failures were found in when it is not the replayer's own (a fuzz example's).
+    failed_run: ActualRun | None = None
     #: ``--agenttrace-update`` on a golden fixture: why no new ``expect`` could be taken from this replay.
     update_skipped: str | None = None
     #: What went wrong on one line (the check, the step, the call): the failure's first line, which is

@@ -8,6 +8,7 @@ seed; the same seed on the command line gives the same example; the fixed agent 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import textwrap
@@ -240,3 +241,15 @@ def test_reordered_parallel_tool_calls(pytester: pytest.Pytester) -> None:
             "*policy:refund-needs-approval*",
         ]
     )
+
+
+def test_the_html_page_of_a_fuzz_failure_shows_the_shrunk_run(pytester: pytest.Pytester) -> None:
+    """The page is of the run the failure was found in (the shrunk example), not of the plain replay."""
+    project(pytester, small_refund(), guard=False)
+    result = pytester.runpytest("--agenttrace", "--agenttrace-html=report")
+    result.assert_outcomes(failed=1)
+    (page,) = (pytester.path / "report").glob("*.html")
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    # the tool path table: recorded refund of 50 beside the shrunk run's refund of the generated total
+    row = '<td>issue_refund(order_id="A1", amount=50)</td><td>issue_refund(order_id="A1", amount=101)</td>'
+    assert row in text
