@@ -310,3 +310,46 @@ def test_absurd_token_counts_are_not_usage(write_json: Callable[..., Path]) -> N
     usage = model.get("usage") or {}
     assert usage.get("output_tokens") == 7
     assert "input_tokens" not in usage
+
+
+def test_log_records_no_step_can_use_are_kept_with_their_trace(
+    write_json: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Importing loses nothing: a trace's log records without a span id, or that are not GenAI events,
+    go into ``source.attributes["otel.other_logs"]`` as recorded; other traces' records stay out."""
+    spans = write_json(request(tool(TRACE_A, "1" * 16, "lookup")))
+    records = [
+        {
+            "timeUnixNano": "1700000000000000100",
+            "traceId": TRACE_A,
+            "body": {"stringValue": "retrying after 429"},
+            "attributes": [{"key": "http.status_code", "value": {"intValue": "429"}}],
+        },
+        {
+            "traceId": TRACE_A,
+            "spanId": "1" * 16,
+            "eventName": "app.audit",
+            "body": {"stringValue": "audited"},
+        },
+        {
+            "traceId": TRACE_B,
+            "spanId": "2" * 16,
+            "eventName": "app.audit",
+            "body": {"stringValue": "not A's"},
+        },
+        {"spanId": "1" * 16, "eventName": "app.orphan", "body": {"stringValue": "no trace"}},
+    ]
+    logs = tmp_path / "logs.json"
+    logs.write_text(
+        json.dumps({"resourceLogs": [{"scopeLogs": [{"scope": {"name": "app"}, "logRecords": records}]}]}),
+        encoding="utf-8",
+    )
+    trace = only_trace(import_file(spans, ImportOptions(logs=(logs,))))
+    assert trace.attributes["otel.other_logs"] == [
+        {
+            "time_unix_nano": "1700000000000000100",
+            "body": "retrying after 429",
+            "attributes": {"http.status_code": 429},
+        },
+        {"event": "app.audit", "span_id": "1" * 16, "body": "audited"},
+    ]

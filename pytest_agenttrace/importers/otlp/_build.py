@@ -35,6 +35,8 @@ SCOPE_ATTRIBUTE: Final = "otel.scope.name"
 #: instrumentation) with what they recorded, so that importing loses nothing; the root's own attributes
 #: are the trace's attributes and its events ``otel.events``.
 OTHER_SPANS_ATTRIBUTE: Final = "otel.other_spans"
+#: Trace attribute listing the log records of the trace (``--logs``) that no step could use.
+OTHER_LOGS_ATTRIBUTE: Final = "otel.other_logs"
 
 #: Conventions in the order they are tried: the most specific markers first.
 CONVENTIONS: Final[tuple[tuple[Callable[[Span], bool], Callable[[Span], Mapped | None]], ...]] = (
@@ -319,6 +321,9 @@ class _TraceBuilder:
         ]
         if others:
             attributes[OTHER_SPANS_ATTRIBUTE] = others
+        other_logs = self.logs.other_for(self.trace.trace_id) if self.logs else []
+        if other_logs:
+            attributes[OTHER_LOGS_ATTRIBUTE] = other_logs
         for step in steps:
             step_attributes = step.get("attributes")
             if not step_attributes:
