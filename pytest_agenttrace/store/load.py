@@ -101,6 +101,10 @@ def parse_json(raw: bytes, path: Path | str) -> Any:
 
     try:
         data = json.loads(text, object_pairs_hook=unique_keys)
+    except RecursionError:  # a hostile or broken file: no fixture nests this deep
+        raise FixtureError(
+            "invalid JSON: nested too deeply to be a fixture", path=str(path), where="(top level)"
+        ) from None
     except json.JSONDecodeError as exc:
         end = len(text.rstrip())
         if exc.pos >= end or exc.msg.startswith("Unterminated string"):

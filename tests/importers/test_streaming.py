@@ -73,13 +73,18 @@ def test_the_first_trace_comes_out_before_the_file_is_read(
 
 
 @pytest.mark.parametrize("kind", ["langsmith", "agents"])
-def test_memory_is_bounded_by_a_trace_not_the_file(tmp_path: Path, kind: str) -> None:
+def test_memory_is_bounded_by_a_trace_not_the_file(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     doc: Any = _langsmith_runs(4 * COPIES) if kind == "langsmith" else _agents_exports(4 * COPIES)
     path = tmp_path / "export.json"
     path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     size = path.stat().st_size
     del doc
     importer: Any = LangSmithImporter() if kind == "langsmith" else OpenAIAgentsImporter()
+    # the nesting guard's blocks cost a constant (tests/test_cli_hostile.py bounds it), which this small
+    # file would make look like a share of its size
+    monkeypatch.setattr(_common, "BLOCK_BYTES", 1 << 14)
     tracemalloc.start()
     try:
         count = sum(1 for _ in importer.iter_traces(path, ImportOptions()))

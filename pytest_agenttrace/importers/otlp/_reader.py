@@ -297,6 +297,12 @@ def _entry_trace_ids(entry: Any) -> set[str]:
 
 def _stream_document(path: Path, prefix: str, size: int) -> Iterator[TraceSpans | TraceProblem]:
     """A big ``ExportTraceServiceRequest``, one ``resourceSpans`` entry at a time, in two passes."""
+    from .._common import ExportError, check_nesting
+
+    try:
+        check_nesting(path)
+    except ExportError as exc:
+        raise TraceFormatError(str(exc), path=str(path)) from None
     # Pass 1: the last entry that holds each trace.
     last_entry: dict[str, int] = {}
     count = 0
