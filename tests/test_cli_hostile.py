@@ -75,3 +75,21 @@ def test_the_nesting_guard_reads_in_blocks_whatever_the_file_size(tmp_path: Path
         finally:
             tracemalloc.stop()
     assert peaks[1] < 2 * peaks[0] + (1 << 20), peaks
+
+
+def test_an_integer_of_thousands_of_digits_is_one_line(tmp_path: Path) -> None:
+    """Python refuses to convert integers of more than 4,300 digits: a line naming the file, no traceback."""
+    fixture = tmp_path / "big.trace.json"
+    fixture.write_text(
+        '{"schema": {"name": "pytest-agenttrace/fixture", "version": "1.0"}, "id": "x", "input": 1'
+        + "0" * 5000
+        + "}",
+        encoding="utf-8",
+    )
+    for command in (["validate"], ["show"], ["scan"]):
+        done = agenttrace(command[0], str(fixture))
+        assert done.returncode in (1, 2), done.stdout + done.stderr
+        assert "big.trace.json: (top level): invalid JSON: Exceeds the limit (4300 digits)" in (
+            done.stdout + done.stderr
+        )
+        assert "Traceback" not in done.stderr

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema
 from pydantic import ValidationError
@@ -106,18 +106,10 @@ def parse_json(raw: bytes, path: Path | str) -> Any:
             "invalid JSON: nested too deeply to be a fixture", path=str(path), where="(top level)"
         ) from None
     except json.JSONDecodeError as exc:
-        end = len(text.rstrip())
-        if exc.pos >= end or exc.msg.startswith("Unterminated string"):
-            line, col = _line_col(text, end)
-            raise FixtureError(
-                "invalid JSON: unexpected end of file (truncated?)",
-                path=str(path),
-                where=f"line {line}, column {col}",
-            ) from None
-        line, col = _line_col(text, exc.pos)
-        raise FixtureError(
-            f"invalid JSON: {exc.msg}", path=str(path), where=f"line {line}, column {col}"
-        ) from None
+        _syntax_error(exc, text, path)
+    except ValueError as exc:  # an integer of more than 4,300 digits (Python's int_max_str_digits)
+        reason = str(exc).split(";")[0]
+        raise FixtureError(f"invalid JSON: {reason}", path=str(path), where="(top level)") from None
     if duplicates:
         first = _first_duplicate(data)
         if first is not None:
@@ -129,6 +121,22 @@ def parse_json(raw: bytes, path: Path | str) -> Any:
                 where=json_path(location),
             )
     return data
+
+
+def _syntax_error(exc: json.JSONDecodeError, text: str, path: Path | str) -> NoReturn:
+    """A syntax error as a FixtureError naming the line and column (or saying the file was cut short)."""
+    end = len(text.rstrip())
+    if exc.pos >= end or exc.msg.startswith("Unterminated string"):
+        line, col = _line_col(text, end)
+        raise FixtureError(
+            "invalid JSON: unexpected end of file (truncated?)",
+            path=str(path),
+            where=f"line {line}, column {col}",
+        ) from None
+    line, col = _line_col(text, exc.pos)
+    raise FixtureError(
+        f"invalid JSON: {exc.msg}", path=str(path), where=f"line {line}, column {col}"
+    ) from None
 
 
 def _json_kind(value: Any) -> str:
