@@ -361,7 +361,7 @@ class AgentTraceSession:
         if before is not None:
             item.user_properties.append(("agenttrace_recorded_cost", f"{before.amount:.10g}"))
         info["cost"] = {
-            "line": cost_line(fixture.id, now, before).removeprefix(f"{fixture.id}: "),
+            "line": cost_line(now, before),
             "amount": now.amount,
             "recorded": before.amount if before is not None and before.currency == now.currency else None,
             "currency": now.currency,

@@ -270,12 +270,13 @@ def replay_cost_line(
     now = replay_cost(run, prices)
     if now is None:
         return None
-    return cost_line(fixture.id, now, recorded_cost(fixture, prices))
+    return f"{fixture.id}: {cost_line(now, recorded_cost(fixture, prices))}"
 
 
-def cost_line(fixture_id: str, now: CostSummary, before: CostSummary | None) -> str:
-    """:func:`replay_cost_line` from costs already worked out (the plugin needs the figures too)."""
-    line = f"{fixture_id}: replay cost {now} for {now.model_calls} model calls"
+def cost_line(now: CostSummary, before: CostSummary | None) -> str:
+    """:func:`replay_cost_line` without the fixture id, from costs already worked out (the plugin needs
+    the figures too)."""
+    line = f"replay cost {now} for {now.model_calls} model calls"
     if before is not None and before.currency == now.currency:
         line += f", recorded {before} for {before.model_calls}"
         if before.amount > 0:

@@ -185,7 +185,9 @@ def _stream_prefix(head: bytes, stream_keys: Sequence[str]) -> tuple[str, str] |
     return None
 
 
-def iter_json_documents(path: Path, stream_keys: Sequence[str] = ()) -> Iterator[tuple[str, Any]]:
+def iter_json_documents(
+    path: Path, stream_keys: Sequence[str] = (), *, check_depth: bool = True
+) -> Iterator[tuple[str, Any]]:
     """Yield ``(where, value)`` for the units of a JSON or JSON Lines file, reading it incrementally.
 
     A unit is one line of a JSON Lines file (``where`` is ``"line N: $"``), one element of a document that
@@ -194,7 +196,8 @@ def iter_json_documents(path: Path, stream_keys: Sequence[str] = ()) -> Iterator
     export). So memory is bounded by the largest unit, not by the file: streamed documents are parsed with
     ijson, one element at a time. Raises :class:`ExportError` naming the line and column (or the byte
     offset, for a streamed document too big to parse again) of the first syntax error, or saying that the
-    file is empty.
+    file is empty. ``check_depth=False`` skips the nesting guard of a streamed document, for a second pass
+    over a file the first pass already measured.
     """
     try:
         head = read_head(path)
@@ -209,6 +212,8 @@ def iter_json_documents(path: Path, stream_keys: Sequence[str] = ()) -> Iterator
     if stream is None:
         yield "$", _whole_document(path)
         return
+    if check_depth:
+        check_nesting(path)
     yield from _streamed_units(path, *stream)
 
 
@@ -293,7 +298,6 @@ def check_nesting(path: Path) -> None:
 
 
 def _streamed_units(path: Path, prefix: str, base: str) -> Iterator[tuple[str, Any]]:
-    check_nesting(path)
     done = 0
     try:
         with open_binary(path) as stream:

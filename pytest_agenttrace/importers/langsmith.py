@@ -42,6 +42,7 @@ from ._common import (
     usage_from,
     user_input,
 )
+from ._passes import ends_at
 from ._shape import COUNT, LIST, OBJECT, STRING, TIMESTAMP, USAGE, Field, ShapeError, check, check_value
 from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
@@ -154,16 +155,14 @@ def _stream_traces(path: Path, options: ImportOptions) -> Iterator[ImportedTrace
         run_trace[run_id] = trace_id
         last[trace_id] = max(last.get(trace_id, index), index)
     del parents, unknown
-    ends: dict[int, list[str]] = {}
-    for trace_id, index in last.items():
-        ends.setdefault(index, []).append(trace_id)
+    ends = ends_at(last)
     del last
 
     open_traces: dict[str, dict[str, dict[str, Any]]] = {}
     places: dict[str, str] = {}
     broken: dict[str, TraceProblem] = {}
     found = False
-    for index, (where, document) in enumerate(iter_json_documents(path, ("runs",))):
+    for index, (where, document) in enumerate(iter_json_documents(path, ("runs",), check_depth=False)):
         try:
             for place, run, merge in _runs_in(document, where, strict=True):
                 found = True

@@ -46,6 +46,7 @@ from ._common import (
     usage_from,
     user_input,
 )
+from ._passes import ends_at
 from ._shape import BOOLEAN, INTEGER, OBJECT, STRING, TIMESTAMP, USAGE, Field, ShapeError, check, check_value
 from .base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 
@@ -135,9 +136,7 @@ def _stream_traces(path: Path, options: ImportOptions) -> Iterator[ImportedTrace
     for index, (where, document) in enumerate(iter_json_documents(path, ("data",))):
         for trace_id in _ids(document, where):
             last[trace_id] = index
-    ends: dict[int, list[str]] = {}
-    for trace_id, index in last.items():
-        ends.setdefault(index, []).append(trace_id)
+    ends = ends_at(last)
     del last
 
     traces: dict[str, dict[str, Any]] = {}
@@ -145,7 +144,7 @@ def _stream_traces(path: Path, options: ImportOptions) -> Iterator[ImportedTrace
     places: dict[str, str] = {}
     broken: dict[str, TraceProblem] = {}
     found = False
-    for index, (where, document) in enumerate(iter_json_documents(path, ("data",))):
+    for index, (where, document) in enumerate(iter_json_documents(path, ("data",), check_depth=False)):
         try:
             for place, item in _objects(document, where, strict=True):
                 found = True

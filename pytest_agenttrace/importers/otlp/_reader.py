@@ -27,6 +27,7 @@ from typing import IO, Any, Final
 
 from ...errors import TraceFormatError
 from .. import _common
+from .._passes import ends_at
 from ..base import TraceProblem
 from ._decode import (
     BadRecord,
@@ -154,9 +155,7 @@ def _read_jsonl(path: Path) -> Iterator[TraceSpans | TraceProblem]:
                     last_line[trace_id] = index
     except (OSError, EOFError) as exc:
         raise TraceFormatError(f"cannot read the file: {exc}", path=str(path)) from None
-    ends: dict[int, list[str]] = {}
-    for trace_id, index in last_line.items():
-        ends.setdefault(index, []).append(trace_id)
+    ends = ends_at(last_line)
     del last_line
 
     # Pass 2: collect and hand out.
@@ -320,9 +319,7 @@ def _stream_document(path: Path, prefix: str, size: int) -> Iterator[TraceSpans 
         detail = str(exc).splitlines()[0] if str(exc) else "invalid JSON"
         where = f"after resourceSpans[{count - 1}]" if count else None
         raise TraceFormatError(f"invalid JSON: {detail}", path=str(path), where=where) from None
-    ends: dict[int, list[str]] = {}
-    for trace_id, index in last_entry.items():
-        ends.setdefault(index, []).append(trace_id)
+    ends = ends_at(last_entry)
     del last_entry
 
     # Pass 2: decode, collect, and hand each trace out after its last entry.
