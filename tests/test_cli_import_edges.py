@@ -162,6 +162,23 @@ def test_a_logs_file_alone_suggests_logs_option(work: Path) -> None:
 def test_two_span_exports_are_refused(work: Path) -> None:
     result = cli(SPANS, AGENTS, "--out", "out", cwd=work)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{PREFIX}two exports given ({SPANS}, {AGENTS}); ")
-    assert "--logs" not in result.stderr or "logs export" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{PREFIX}two exports given ({SPANS}, {AGENTS}); a second file is accepted only when it is the "
+        "OTLP logs export of the first; import other exports one at a time"
+    ]
+    assert files(work / "out") == []
+
+
+def test_two_logs_files_or_three_files_are_refused(work: Path) -> None:
+    both = cli(LOGS, LOGS, "--out", "out", cwd=work)
+    assert both.returncode == 2
+    assert both.stderr.splitlines() == [
+        f"{PREFIX}{LOGS} and {LOGS} are both OTLP logs exports; give the spans export they belong to"
+    ]
+    three = cli(SPANS, LOGS, AGENTS, "--out", "out", cwd=work)
+    assert three.returncode == 2
+    assert three.stderr.splitlines() == [
+        f"{PREFIX}give one export (and at most its OTLP logs export after it); import other exports one at a time"
+    ]
+    assert files(work / "out") == []
     assert files(work / "out") == []
