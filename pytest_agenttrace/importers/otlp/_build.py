@@ -16,10 +16,10 @@ from typing import Any, Final
 
 from ..base import MISSING_PARENTS_ATTRIBUTE, ImportedTrace, ImportOptions, StepData, TraceProblem
 from . import langfuse, openinference, openllmetry, otel_genai, pydantic_ai, strands
-from ._common import Mapped, is_trace_level, json_or_text, text, tool_arguments
+from ._common import Mapped, is_trace_level, text, tool_arguments
 from ._decode import STATUS_ERROR, Span, SpanEvent
 from ._generic import map_by_rule
-from ._json import MISSING
+from ._json import MISSING, json_or_text
 from ._logs import LogIndex
 from ._messages import final_output, first_user_input
 from ._reader import TraceSpans

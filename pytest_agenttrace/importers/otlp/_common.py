@@ -111,17 +111,6 @@ def tool_arguments(value: Any) -> dict[str, Any]:
     return {"arguments_text": dumps(value)}
 
 
-def json_or_text(value: Any) -> Any:
-    """A recorded result: JSON text that holds an object or a list is decoded, other text stays text."""
-    if isinstance(value, str):
-        stripped = value.strip()
-        if stripped[:1] in ("{", "["):
-            parsed = parse_json_text(stripped)
-            if parsed is not MISSING:
-                return parsed
-    return value
-
-
 def mime_value(value: Any, mime: Any) -> Any:
     """OpenInference's ``input.value``/``output.value``: decoded when the mime type says JSON."""
     if isinstance(value, str) and isinstance(mime, str) and "json" in mime.lower():

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ...model import StepKind
-from ._common import Mapped, call_arguments, json_or_text, mime_value, unwrap_call
+from ._common import Mapped, call_arguments, mime_value, unwrap_call
 from ._decode import Span
-from ._json import MISSING
+from ._json import MISSING, json_or_text
 
 #: Where each convention records a span's input and output, in order of preference.
 INPUT_KEYS: Final = (

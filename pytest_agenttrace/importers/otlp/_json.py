@@ -115,3 +115,14 @@ def parse_json_text(text: Any) -> Any:
 def dumps(value: Any) -> str:
     """JSON text as OpenAI writes tool-call arguments (``{"a": 1}``), for values recorded as objects."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def json_or_text(value: Any) -> Any:
+    """A recorded result: JSON text that holds an object or a list is decoded, other text stays text."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("{", "["):
+            parsed = parse_json_text(stripped)
+            if parsed is not MISSING:
+                return parsed
+    return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from ._json import MISSING, dumps, parse_json_text
+from ._json import MISSING, dumps, json_or_text, parse_json_text
 
 Message = dict[str, Any]
 
@@ -385,14 +385,7 @@ def blocks_result(value: Any) -> Any:
     if len(blocks) == 1 and "json" in blocks[0]:
         return blocks[0]["json"]
     joined = blocks_text(blocks)
-    if joined is None:
-        return blocks
-    stripped = joined.strip()
-    if stripped[:1] in ("{", "["):
-        parsed = parse_json_text(stripped)
-        if parsed is not MISSING:
-            return parsed
-    return joined
+    return blocks if joined is None else json_or_text(joined)
 
 
 def _result_content(value: Any) -> Any:

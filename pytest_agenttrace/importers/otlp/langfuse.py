@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._common import Mapped, call_arguments, cost, json_or_text, text, unwrap_call, usage
+from ._common import Mapped, call_arguments, cost, text, unwrap_call, usage
 from ._decode import Span
-from ._json import MISSING, parse_json_text
+from ._json import MISSING, json_or_text, parse_json_text
 from ._messages import openai_message, openai_messages, tool_definitions
 
 OBSERVATION_TYPE: Final = "langfuse.observation.type"

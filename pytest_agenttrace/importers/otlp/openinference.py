@@ -12,19 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._common import (
-    Mapped,
-    cost,
-    flat_messages,
-    indexed,
-    json_or_text,
-    mime_value,
-    text,
-    tool_arguments,
-    usage,
-)
+from ._common import Mapped, cost, flat_messages, indexed, mime_value, text, tool_arguments, usage
 from ._decode import Span
-from ._json import MISSING, parse_json_text
+from ._json import MISSING, json_or_text, parse_json_text
 from ._messages import Message, openai_message, openai_messages, tool_call, tool_definition
 
 SPAN_KIND: Final = "openinference.span.kind"

@@ -18,14 +18,13 @@ from ._common import (
     call_arguments,
     flat_messages,
     indexed,
-    json_or_text,
     keys_with_prefix,
     text,
     unwrap_call,
     usage,
 )
 from ._decode import Span
-from ._json import MISSING, parse_json_text
+from ._json import MISSING, json_or_text, parse_json_text
 from ._messages import Message, openai_message, tool_call
 
 SPAN_KIND: Final = "traceloop.span.kind"
