@@ -17,7 +17,14 @@ from typing import Any
 
 from ..checks.prices import PriceTable
 from ..errors import TraceFormatError
-from ..importers import ImportRun, ImportSettings, describe, format_names, options_from_config
+from ..importers import (
+    ImportRun,
+    ImportSettings,
+    describe,
+    format_names,
+    is_logs_export,
+    options_from_config,
+)
 from ..importers.naming import check_id
 from ..importers.progress import Progress
 from ..model import STATUSES
@@ -177,7 +184,7 @@ def _split_exports(files: list[Path]) -> tuple[Path, list[Path]] | str:
     for path in files:
         if not path.is_file():
             return f"{path}: no such file"
-    logs = [path for path in files if _is_logs(path)]
+    logs = [path for path in files if is_logs_export(path)]
     if len(logs) == 1:
         return next(path for path in files if path not in logs), logs
     if not logs:
@@ -186,16 +193,6 @@ def _split_exports(files: list[Path]) -> tuple[Path, list[Path]] | str:
             "OTLP logs export of the first; import other exports one at a time"
         )
     return f"{files[0]} and {files[1]} are both OTLP logs exports; give the spans export they belong to"
-
-
-def _is_logs(path: Path) -> bool:
-    from ..importers._common import read_head
-    from ..importers.otlp import sniff_logs
-
-    try:
-        return sniff_logs(read_head(path), path)
-    except OSError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:

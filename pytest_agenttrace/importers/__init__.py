@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from .base import ImportedTrace, Importer, ImportOptions, MappingRule, StepData, TraceProblem
 from .naming import fixture_id, slugify
-from .pipeline import HUMAN_FIELDS, ImportRun, ImportSettings, Outcome, Summary, describe, resolve_importer
+from .pipeline import (
+    HUMAN_FIELDS,
+    ImportRun,
+    ImportSettings,
+    Outcome,
+    Summary,
+    describe,
+    is_logs_export,
+    resolve_importer,
+)
 from .registry import ENTRY_POINT_GROUP, detect, format_names, get_importer
 from .rules import DEFAULT_RULES, options_from_config, rules_from_config
 
@@ -34,6 +43,7 @@ __all__ = [
     "fixture_id",
     "format_names",
     "get_importer",
+    "is_logs_export",
     "options_from_config",
     "resolve_importer",
     "rules_from_config",

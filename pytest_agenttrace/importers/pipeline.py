@@ -119,7 +119,7 @@ def resolve_importer(path: Path, name: str | None) -> Importer:
     if not head.strip():
         raise TraceFormatError("empty file", path=str(path))
     importer = detect(head, path)
-    if importer is None and _is_logs(head, path):
+    if importer is None and is_logs_export(path, head):
         raise TraceFormatError(
             "this is an OTLP logs export, not spans; give the spans export it belongs to and this file "
             "after it or with --logs (import-trace SPANS.json --logs LOGS.json)",
@@ -134,11 +134,15 @@ def resolve_importer(path: Path, name: str | None) -> Importer:
     return importer
 
 
-def _is_logs(head: bytes, path: Path) -> bool:
-    try:
-        from .otlp import sniff_logs
-    except ImportError:  # pragma: no cover - the OTLP importer is always installed
-        return False
+def is_logs_export(path: Path, head: bytes | None = None) -> bool:
+    """Whether ``path`` is an OTLP *logs* export (joined to spans with ``--logs``), told by its first bytes."""
+    from .otlp import sniff_logs
+
+    if head is None:
+        try:
+            head = read_head(path)
+        except OSError:
+            return False
     return sniff_logs(head, path)
 
 
